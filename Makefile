@@ -1,0 +1,26 @@
+# Task runner: the same steps as the README's commands.
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup test lint demo schema golden clean
+
+setup:
+	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[dev]'
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+demo: setup
+	$(BIN)/farmhunt ingest examples --workspace demo-out/workspace && $(BIN)/farmhunt stats --workspace demo-out/workspace
+
+schema: setup
+	$(BIN)/farmhunt schema --output docs/schema.md
+
+golden: setup
+	$(BIN)/python -m pytest tests/sources --update-golden
+
+clean:
+	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

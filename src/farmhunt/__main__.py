@@ -1,0 +1,5 @@
+"""Allow ``python -m farmhunt``."""
+
+from farmhunt.cli.app import main
+
+main()

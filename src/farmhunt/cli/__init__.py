@@ -1,0 +1,1 @@
+"""The ``farmhunt`` command line."""

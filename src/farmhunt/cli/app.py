@@ -1,0 +1,102 @@
+"""``farmhunt``: the command line, one sub-command per stage the analyst drives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from farmhunt import __version__
+
+app = typer.Typer(
+    name="farmhunt",
+    help="Find fraudulent remote IT workers and the laptop farms that hide them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+WorkspaceOpt = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Workspace directory (created on first ingest).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"farmhunt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Find fraudulent remote IT workers and the laptop farms that hide them."""
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Log files or directories to import.")],
+    workspace: WorkspaceOpt,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="Force a format instead of detecting it (see `formats`)."
+        ),
+    ] = None,
+    max_record_bytes: Annotated[
+        int, typer.Option(help="Largest record accepted; larger ones are quarantined.")
+    ] = 16 * 1024 * 1024,
+) -> None:
+    """Import logs into the workspace's OCSF store (re-importing a file adds nothing)."""
+    from farmhunt.cli.ingest_view import run_ingest
+
+    code = run_ingest(paths, workspace, format, max_record_bytes, console, err)
+    raise typer.Exit(code)
+
+
+@app.command()
+def stats(workspace: WorkspaceOpt) -> None:
+    """What is stored: per table, per source, time range, imports and quarantine."""
+    from farmhunt.cli.stats_view import show_stats
+
+    raise typer.Exit(show_stats(workspace, console, err))
+
+
+@app.command()
+def formats() -> None:
+    """List the formats farmhunt reads."""
+    from rich.table import Table
+
+    from farmhunt.sources.registry import all_parsers
+
+    table = Table("format", "product", "what it reads")
+    for name, parser in sorted(all_parsers().items()):
+        table.add_row(name, parser.product, parser.title)
+    console.print(table)
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write Markdown here instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the store's table reference (the source of docs/schema.md)."""
+    from farmhunt.schema.reference import render_markdown
+
+    text = render_markdown()
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        console.print(text, markup=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,107 @@
+"""``farmhunt ingest``'s terminal view: a progress bar per file and a per-source summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from farmhunt.cli.safe import clean, text
+from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths, summarize
+from farmhunt.store.workspace import Workspace, WorkspaceError
+
+
+def run_ingest(
+    paths: list[str],
+    workspace: Path,
+    fmt: str | None,
+    max_record_bytes: int,
+    console: Console,
+    err: Console,
+) -> int:
+    """Ingest and report; exit code 1 when any file could not be read at all."""
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        err.print(text(f"error: no such file or directory: {', '.join(missing)}", "red"))
+        return 2
+    try:
+        ws = Workspace(workspace, create=True)
+    except WorkspaceError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
+    options = IngestOptions(format=fmt, max_record_bytes=max_record_bytes)
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[records]:>10,} records"),
+        TextColumn("{task.fields[rate]:>9,.0f}/s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task_times: dict[str, float] = {}
+    task_ids: dict[str, object] = {}
+
+    def on_progress(name: str, records: int, _size: int) -> None:
+        if name not in task_ids:
+            task_times[name] = time.perf_counter()
+            task_ids[name] = progress.add_task(clean(name, 60), total=None, records=0, rate=0.0)
+        elapsed = max(time.perf_counter() - task_times[name], 1e-6)
+        progress.update(task_ids[name], records=records, rate=records / elapsed)  # type: ignore[arg-type]
+
+    def on_result(result: FileResult) -> None:
+        if result.status == "error":
+            err.print(text(f"error: {result.path}: {result.message}", "red"))
+        else:
+            rate = result.records / result.seconds if result.seconds > 0 else 0.0
+            line = (
+                f"{result.status:>9}  {result.path}  [{result.format}]  "
+                f"{result.stored:,} stored, {result.rejected:,} rejected"
+            )
+            if result.status != "skipped":
+                line += f", {rate:,.0f} records/s"
+            if result.message:
+                line += f"  ({result.message})"
+            console.print(text(line, "dim" if result.status == "skipped" else "", limit=400))
+
+    try:
+        with ws, progress:
+            results = ingest_paths(ws, paths, options, on_progress, on_result)
+    except WorkspaceError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
+    except KeyboardInterrupt:
+        err.print(text("interrupted: committed chunks are kept; run the same command to resume"))
+        return 130
+
+    table = Table(
+        "source",
+        "files",
+        "events stored",
+        "events rejected",
+        "skipped",
+        "errors",
+        title="Ingest summary",
+    )
+    for fmt_name, counts in sorted(summarize(results).items()):
+        table.add_row(
+            text(fmt_name),
+            f"{counts['files']:,}",
+            f"{counts['stored']:,}",
+            f"{counts['rejected']:,}",
+            f"{counts['skipped']:,}",
+            f"{counts['error']:,}",
+        )
+    console.print(table)
+    total = sum(r.stored for r in results)
+    seconds = time.perf_counter() - started
+    console.print(
+        f"{total:,} events stored in {seconds:.1f}s; quarantined records are listed by "
+        f"`farmhunt stats --workspace {clean(str(workspace))}`."
+    )
+    return 1 if any(r.status == "error" for r in results) else 0

@@ -1,0 +1,84 @@
+"""``farmhunt stats``: what the store holds, per table and source, and what it could not hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from farmhunt.cli.safe import text
+from farmhunt.schema import TABLES
+from farmhunt.store.workspace import Workspace, WorkspaceError
+
+
+def show_stats(workspace: Path, console: Console, err: Console) -> int:
+    try:
+        ws = Workspace(workspace)
+    except WorkspaceError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
+    with ws:
+        con = ws.connect()
+        events = Table(
+            "table",
+            "OCSF class",
+            "source",
+            "events",
+            "first",
+            "last",
+            title=f"Stored events in {workspace}",
+        )
+        total = 0
+        for name, spec in TABLES.items():
+            rows = con.execute(
+                f'SELECT "raw_source.format", count(*), min(time), max(time) FROM "{name}" '
+                "GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            for fmt, count, first, last in rows:
+                total += count
+                events.add_row(
+                    name,
+                    f"{spec.class_name} ({spec.class_uid})",
+                    text(fmt),
+                    f"{count:,}",
+                    _when(first),
+                    _when(last),
+                )
+        console.print(events if total else "No events stored yet.")
+
+        imports = ws.manifest.imports()
+        by_status: dict[str, int] = {}
+        for item in imports:
+            by_status[item.status] = by_status.get(item.status, 0) + 1
+        console.print(
+            f"{total:,} events from {len(imports):,} imports ("
+            + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items()))
+            + ")"
+        )
+        for item in imports:
+            if item.status != "complete":
+                console.print(
+                    text(
+                        f"  import #{item.id} {item.status}: {item.path} {item.error or ''}",
+                        "yellow",
+                        limit=400,
+                    )
+                )
+
+        quarantined = con.execute(
+            'SELECT reason, count(*), min("raw_source.file"), min("raw_source.record") '
+            "FROM quarantine GROUP BY reason ORDER BY 2 DESC LIMIT 15"
+        ).fetchall()
+        if quarantined:
+            table = Table("records", "reason", "e.g. file:record", title="Quarantine")
+            for reason, count, file, record in quarantined:
+                table.add_row(f"{count:,}", text(reason, limit=120), text(f"{file}:{record}"))
+            console.print(table)
+        else:
+            console.print("Quarantine is empty.")
+    return 0
+
+
+def _when(value: object) -> str:
+    return "" if value is None else str(value)[:19]

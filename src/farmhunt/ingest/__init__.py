@@ -1,0 +1,5 @@
+"""Ingest: files in, OCSF rows and quarantine records committed to the workspace."""
+
+from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths
+
+__all__ = ["FileResult", "IngestOptions", "ingest_paths"]

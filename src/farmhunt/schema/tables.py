@@ -1,0 +1,588 @@
+"""Every table of the store, defined once.
+
+OCSF event tables share the base-event columns (:data:`BASE`), then add the attributes of
+their class that farmhunt's sources fill. Adding a column here is all it takes for
+parsers to fill it, for the store to keep it and for ``docs/schema.md`` to document it.
+"""
+
+from __future__ import annotations
+
+from farmhunt.schema.model import Column, ColumnType, Table
+
+
+def _cols(*specs: tuple[str, ColumnType, str]) -> tuple[Column, ...]:
+    return tuple(Column(n, t, d) for n, t, d in specs)
+
+
+BASE = _cols(
+    ("time", "timestamp", "When the event happened (UTC, millisecond precision)."),
+    ("class_uid", "int", "OCSF event class id."),
+    ("class_name", "string", "OCSF event class name."),
+    ("category_uid", "int", "OCSF category id."),
+    ("category_name", "string", "OCSF category name."),
+    ("activity_id", "int", "OCSF activity id within the class."),
+    ("activity_name", "string", "OCSF activity name."),
+    ("type_uid", "bigint", "class_uid * 100 + activity_id."),
+    ("severity_id", "int", "OCSF severity id (1 informational … 6 fatal; 0 unknown)."),
+    ("status_id", "int", "OCSF status id: 1 success, 2 failure, 0 unknown."),
+    ("status", "string", "Status as the source words it."),
+    ("status_detail", "string", "Source's reason or result code."),
+    ("message", "string", "Human-readable summary from the source."),
+    ("timezone_offset", "int", "The event's original UTC offset in minutes, when known."),
+    ("metadata.uid", "string", "farmhunt event id: stable across re-imports of the same file."),
+    ("metadata.version", "string", "OCSF schema version."),
+    ("metadata.product.name", "string", "Product that produced the log (osquery, Sysmon…)."),
+    ("metadata.product.vendor_name", "string", "Vendor of that product."),
+    ("metadata.log_name", "string", "Log, channel or query name within the product."),
+    ("metadata.event_code", "string", "Source's own event id (Windows EventID, Okta eventType…)."),
+    ("metadata.original_time", "string", "The timestamp exactly as the source wrote it."),
+    ("device.hostname", "string", "Host the event was recorded on."),
+    ("device.uid", "string", "Stable host id (osquery host identifier, hardware UUID)."),
+    ("device.os.name", "string", "Operating system of the host."),
+    ("actor.user.name", "string", "User who performed the action."),
+    ("actor.user.uid", "string", "Id of that user (SID, Okta id, object id)."),
+    ("actor.user.email_addr", "string", "Email address of that user."),
+    ("actor.user.domain", "string", "Domain of that user."),
+    ("unmapped", "json", "Source fields OCSF has no attribute for (JSON object)."),
+    ("raw_data", "string", "The original record, exactly as read, for evidence."),
+    ("raw_source.file", "string", "File the record came from."),
+    (
+        "raw_source.record",
+        "bigint",
+        "Line number (text logs) or record number (EVTX, JSON arrays).",
+    ),
+    ("raw_source.format", "string", "farmhunt format name that parsed it."),
+)
+
+_ENDPOINT_FIELDS: tuple[tuple[str, ColumnType, str], ...] = (
+    ("ip", "string", "IP address."),
+    ("port", "int", "Port."),
+    ("hostname", "string", "Host name."),
+    ("location.country", "string", "ISO 3166-1 alpha-2 country."),
+    ("location.region", "string", "Region or state."),
+    ("location.city", "string", "City."),
+    ("location.lat", "float", "Latitude."),
+    ("location.long", "float", "Longitude."),
+    ("location.isp", "string", "Internet service provider."),
+    ("autonomous_system.number", "bigint", "Autonomous system number."),
+    ("autonomous_system.name", "string", "Autonomous system organization."),
+    ("domain", "string", "Domain the source attributes to the address."),
+)
+
+
+def _endpoint(prefix: str, who: str) -> tuple[Column, ...]:
+    return tuple(Column(f"{prefix}.{n}", t, f"{who}: {d}") for n, t, d in _ENDPOINT_FIELDS)
+
+
+def _process(prefix: str, who: str) -> tuple[Column, ...]:
+    return _cols(
+        (f"{prefix}.pid", "bigint", f"{who}: process id."),
+        (f"{prefix}.uid", "string", f"{who}: unique process id (Sysmon ProcessGuid)."),
+        (f"{prefix}.name", "string", f"{who}: image name."),
+        (f"{prefix}.cmd_line", "string", f"{who}: command line."),
+        (f"{prefix}.file.path", "string", f"{who}: executable path."),
+        (f"{prefix}.file.name", "string", f"{who}: executable file name."),
+        (f"{prefix}.user.name", "string", f"{who}: user the process runs as."),
+    )
+
+
+_PROCESS_DETAIL = _cols(
+    ("process.file.internal_name", "string", "Original file name in the PE header."),
+    ("process.file.desc", "string", "File description from the PE header."),
+    ("process.file.product.name", "string", "Product name from the PE header."),
+    ("process.file.company_name", "string", "Company from the PE header."),
+    ("process.file.version", "string", "File version."),
+    ("process.file.hashes", "json", "Hashes as a JSON object {algorithm: value}."),
+    ("process.file.signature.certificate.subject", "string", "Code-signing subject."),
+    ("process.integrity", "string", "Integrity level."),
+    ("process.created_time", "timestamp", "When the process started."),
+    ("process.working_directory", "string", "Current directory."),
+    ("process.session.uid", "string", "Logon session id (Sysmon LogonId)."),
+)
+
+_USER = _cols(
+    ("user.name", "string", "Target user name."),
+    ("user.uid", "string", "Target user id (SID, directory id)."),
+    ("user.email_addr", "string", "Target user email."),
+    ("user.domain", "string", "Target user domain."),
+    ("user.full_name", "string", "Target user display name."),
+)
+
+_HTTP = _cols(
+    ("http_request.user_agent", "string", "User agent of the client."),
+    ("http_request.url.url_string", "string", "Requested URL."),
+)
+
+_CONNECTION = _cols(
+    ("connection_info.protocol_name", "string", "Transport protocol (tcp, udp)."),
+    ("connection_info.direction_id", "int", "1 inbound, 2 outbound, 3 lateral, 0 unknown."),
+    ("connection_info.uid", "string", "Connection id (Zeek uid)."),
+    ("traffic.bytes_in", "bigint", "Bytes received by the source."),
+    ("traffic.bytes_out", "bigint", "Bytes sent by the source."),
+    ("traffic.packets_in", "bigint", "Packets received."),
+    ("traffic.packets_out", "bigint", "Packets sent."),
+    ("duration", "bigint", "Duration in milliseconds."),
+    ("app_name", "string", "Application protocol or service seen."),
+)
+
+_TLS = _cols(
+    ("tls.sni", "string", "Server name indication."),
+    ("tls.version", "string", "TLS version."),
+    ("tls.cipher", "string", "Cipher suite."),
+    ("tls.certificate.subject", "string", "Server certificate subject."),
+    ("tls.certificate.issuer", "string", "Server certificate issuer."),
+    ("tls.certificate.fingerprints", "json", "Certificate fingerprints."),
+    ("tls.ja3_hash.value", "string", "JA3 client fingerprint."),
+)
+
+SYSTEM, FINDINGS, IAM, NETWORK, DISCOVERY, APPLICATION = (
+    (1, "System Activity"),
+    (2, "Findings"),
+    (3, "Identity & Access Management"),
+    (4, "Network Activity"),
+    (5, "Discovery"),
+    (6, "Application Activity"),
+)
+
+
+def _event(
+    name: str,
+    class_uid: int,
+    class_name: str,
+    category: tuple[int, str],
+    description: str,
+    activities: dict[int, str],
+    *extra: tuple[Column, ...],
+    note: str = "",
+) -> Table:
+    cols: tuple[Column, ...] = BASE
+    for group in extra:
+        cols += group
+    return Table(
+        name=name,
+        class_uid=class_uid,
+        class_name=class_name,
+        category_uid=category[0],
+        category_name=category[1],
+        description=description,
+        activities={0: "Unknown", **activities, 99: "Other"},
+        columns=cols,
+        ocsf_note=note,
+    )
+
+
+_QUERY_NOTE = (
+    "OCSF 1.5 deprecated the per-kind Query classes in favour of Live Evidence Info (5040); "
+    "they remain in 1.8 and farmhunt keeps them because one table per kind of evidence is "
+    "what rules and analysts query."
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        _event(
+            "process_activity",
+            1007,
+            "Process Activity",
+            SYSTEM,
+            "Processes launched or terminated (Sysmon 1, osquery process_events).",
+            {1: "Launch", 2: "Terminate", 3: "Open", 4: "Inject", 5: "Set User ID"},
+            _process("process", "Process"),
+            _process("process.parent_process", "Parent"),
+            _PROCESS_DETAIL,
+        ),
+        _event(
+            "process_query",
+            5015,
+            "Process Query",
+            DISCOVERY,
+            "Processes seen running by a scheduled query (osquery processes).",
+            {1: "Query"},
+            _process("process", "Process"),
+            _process("process.parent_process", "Parent"),
+            _PROCESS_DETAIL,
+            note=_QUERY_NOTE,
+        ),
+        _event(
+            "software_inventory_info",
+            5020,
+            "Software Inventory Info",
+            DISCOVERY,
+            "Installed software: Windows programs, macOS apps, deb/rpm packages, extensions.",
+            {1: "Log", 2: "Collect"},
+            _cols(
+                ("package.name", "string", "Software name."),
+                ("package.version", "string", "Software version."),
+                ("package.vendor_name", "string", "Publisher or vendor."),
+                ("package.type", "string", "Kind of package (program, app, deb, rpm…)."),
+                ("package.path", "string", "Install location."),
+                ("package.uid", "string", "Package id (bundle id, product code)."),
+                ("package.install_time", "timestamp", "When it was installed."),
+            ),
+        ),
+        _event(
+            "peripheral_device_query",
+            5014,
+            "Peripheral Device Query",
+            DISCOVERY,
+            "USB devices and displays attached to a host (osquery usb_devices, displays).",
+            {1: "Query"},
+            _cols(
+                ("peripheral_device.name", "string", "Device name (USB product string)."),
+                ("peripheral_device.model", "string", "Model (USB product id, EDID product)."),
+                ("peripheral_device.vendor_name", "string", "Vendor (USB manufacturer)."),
+                (
+                    "peripheral_device.vendor_id_list",
+                    "strings",
+                    "Vendor ids (USB VID, EDID PNP id).",
+                ),
+                ("peripheral_device.serial_number", "string", "Serial number."),
+                ("peripheral_device.uid", "string", "Unique id (USB VID:PID, device instance id)."),
+                ("peripheral_device.type", "string", "Device type as the source says it."),
+                ("peripheral_device.type_id", "int", "OCSF peripheral type id (7 monitor…)."),
+                ("unmapped.usb_vendor_id", "string", "USB vendor id, 4 lowercase hex digits."),
+                ("unmapped.usb_product_id", "string", "USB product id, 4 lowercase hex digits."),
+            ),
+            note=_QUERY_NOTE,
+        ),
+        _event(
+            "device_config_state_change",
+            5019,
+            "Device Config State Change",
+            DISCOVERY,
+            "A host's configuration changed: device driver installs (Kernel-PnP, UMDF).",
+            {1: "Log"},
+            _cols(
+                ("peripheral_device.name", "string", "Device name."),
+                ("peripheral_device.uid", "string", "Device instance id (USB\\VID_…&PID_…\\…)."),
+                ("peripheral_device.vendor_id_list", "strings", "Vendor ids."),
+                ("peripheral_device.serial_number", "string", "Serial number."),
+                ("unmapped.usb_vendor_id", "string", "USB vendor id, 4 lowercase hex digits."),
+                ("unmapped.usb_product_id", "string", "USB product id, 4 lowercase hex digits."),
+            ),
+        ),
+        _event(
+            "network_connection_query",
+            5012,
+            "Network Connection Query",
+            DISCOVERY,
+            "Listening ports and open sockets per process (osquery).",
+            {1: "Query"},
+            _process("process", "Process"),
+            _endpoint("src_endpoint", "Local end"),
+            _endpoint("dst_endpoint", "Remote end"),
+            _cols(
+                ("connection_info.protocol_name", "string", "Transport protocol."),
+                ("state", "string", "Socket state (LISTEN, ESTABLISHED…)."),
+            ),
+            note=_QUERY_NOTE,
+        ),
+        _event(
+            "user_session_query",
+            5017,
+            "User Session Query",
+            DISCOVERY,
+            "Logged-in users (osquery logged_in_users).",
+            {1: "Query"},
+            _USER,
+            _cols(
+                ("session.uid", "string", "Session id."),
+                ("session.terminal", "string", "Terminal or session type (console, rdp-tcp#0…)."),
+                ("session.created_time", "timestamp", "When the session began."),
+                ("src_endpoint.ip", "string", "Address the session came from."),
+                ("src_endpoint.hostname", "string", "Host the session came from."),
+            ),
+            note=_QUERY_NOTE,
+        ),
+        _event(
+            "admin_group_query",
+            5009,
+            "Admin Group Query",
+            DISCOVERY,
+            "Members of local administrator groups (osquery user_groups).",
+            {1: "Query"},
+            _USER,
+            _cols(
+                ("group.name", "string", "Group name (Administrators, admin, sudo, wheel)."),
+                ("group.uid", "string", "Group id or SID."),
+            ),
+            note=_QUERY_NOTE,
+        ),
+        _event(
+            "device_inventory_info",
+            5001,
+            "Device Inventory Info",
+            DISCOVERY,
+            "What a host is: hardware, serial, OS (osquery system_info, os_version).",
+            {1: "Log", 2: "Collect"},
+            _cols(
+                ("device.name", "string", "Computer name."),
+                ("device.hw_info.serial_number", "string", "Hardware serial number."),
+                ("device.hw_info.uuid", "string", "Hardware UUID."),
+                ("device.hw_info.cpu_type", "string", "CPU."),
+                ("device.hw_info.ram_size", "bigint", "Memory in bytes."),
+                ("device.vendor_name", "string", "Hardware vendor."),
+                ("device.model", "string", "Hardware model."),
+                ("device.os.version", "string", "OS version."),
+                ("device.os.build", "string", "OS build."),
+            ),
+        ),
+        _event(
+            "network_activity",
+            4001,
+            "Network Activity",
+            NETWORK,
+            "Network connections (Sysmon 3, Zeek conn) and TLS handshakes (Zeek ssl).",
+            {1: "Open", 2: "Close", 3: "Reset", 4: "Fail", 5: "Refuse", 6: "Traffic", 7: "Listen"},
+            _endpoint("src_endpoint", "Source"),
+            _endpoint("dst_endpoint", "Destination"),
+            _CONNECTION,
+            _process("process", "Process"),
+            _TLS,
+        ),
+        _event(
+            "dns_activity",
+            4003,
+            "DNS Activity",
+            NETWORK,
+            "DNS queries and answers (Sysmon 22, Zeek dns).",
+            {1: "Query", 2: "Response", 6: "Traffic"},
+            _endpoint("src_endpoint", "Client"),
+            _endpoint("dst_endpoint", "Server"),
+            _process("process", "Process"),
+            _cols(
+                ("query.hostname", "string", "Name queried."),
+                ("query.type", "string", "Record type (A, AAAA, TXT…)."),
+                ("rcode", "string", "Response code."),
+                ("rcode_id", "int", "OCSF response code id."),
+                ("answers", "json", "Answers as a JSON list of {rdata, type, ttl}."),
+                ("connection_info.protocol_name", "string", "Transport protocol."),
+                ("connection_info.uid", "string", "Connection id (Zeek uid)."),
+            ),
+        ),
+        _event(
+            "http_activity",
+            4002,
+            "HTTP Activity",
+            NETWORK,
+            "HTTP requests (proxy logs, Zeek http).",
+            {1: "Connect", 2: "Delete", 3: "Get", 4: "Head", 5: "Options", 6: "Post", 7: "Put"},
+            _endpoint("src_endpoint", "Client"),
+            _endpoint("dst_endpoint", "Server"),
+            _HTTP,
+        ),
+        _event(
+            "rdp_activity",
+            4005,
+            "RDP Activity",
+            NETWORK,
+            "Remote Desktop sessions: Zeek rdp, Windows 4778/4779, 1149, RdpCoreTS 104.",
+            {
+                1: "Initial Request",
+                2: "Initial Response",
+                3: "Connect Request",
+                4: "Connect Response",
+                5: "TLS Handshake",
+                6: "Traffic",
+                7: "Disconnect",
+                8: "Reconnect",
+            },
+            _endpoint("src_endpoint", "RDP client"),
+            _endpoint("dst_endpoint", "RDP server"),
+            _USER,
+            _cols(
+                ("session.uid", "string", "Session id."),
+                ("remote_display.color_depth", "int", "Client color depth."),
+                ("remote_display.physical_height", "int", "Client screen height."),
+                ("remote_display.physical_width", "int", "Client screen width."),
+                ("keyboard_info.keyboard_layout", "string", "Client keyboard layout."),
+                ("protocol_ver", "string", "Client build or protocol version."),
+                ("connection_info.uid", "string", "Connection id (Zeek uid)."),
+                ("unmapped.client_timezone", "string", "Time zone the RDP client reported."),
+                (
+                    "unmapped.client_utc_offset_minutes",
+                    "int",
+                    "The RDP client's UTC offset in minutes (east positive).",
+                ),
+            ),
+        ),
+        _event(
+            "authentication",
+            3002,
+            "Authentication",
+            IAM,
+            "Logons and sign-ins (Windows 4624/4625, Okta, Entra ID, Google Workspace).",
+            {
+                1: "Logon",
+                2: "Logoff",
+                3: "Authentication Ticket",
+                4: "Service Ticket Request",
+                5: "Service Ticket Renew",
+                6: "Preauth",
+            },
+            _USER,
+            _endpoint("src_endpoint", "Client"),
+            _endpoint("dst_endpoint", "Target"),
+            _HTTP,
+            _cols(
+                (
+                    "logon_type_id",
+                    "int",
+                    "OCSF logon type (2 interactive, 10 remote interactive…).",
+                ),
+                ("logon_type", "string", "Logon type as the source says it."),
+                ("auth_protocol", "string", "Authentication protocol."),
+                ("is_remote", "bool", "Whether the logon came over the network."),
+                ("is_mfa", "bool", "Whether multi-factor authentication was used."),
+                ("session.uid", "string", "Session id."),
+                ("service.name", "string", "Application or service signed in to."),
+                ("src_endpoint.is_proxy", "bool", "Source flags the address as a proxy/VPN."),
+                ("src_endpoint.device.os.name", "string", "Client OS as the IdP reports it."),
+                ("src_endpoint.device.uid", "string", "Client device id as the IdP reports it."),
+                ("risk_level", "string", "IdP's risk level."),
+                ("risk_details", "string", "IdP's risk detail."),
+                ("unmapped.conditional_access_status", "string", "Entra conditional access."),
+            ),
+        ),
+        _event(
+            "account_change",
+            3001,
+            "Account Change",
+            IAM,
+            "Accounts created, changed, locked (Windows 4720, Okta user lifecycle).",
+            {
+                1: "Create",
+                2: "Enable",
+                3: "Password Change",
+                4: "Password Reset",
+                5: "Disable",
+                6: "Delete",
+                7: "Attach Policy",
+                8: "Detach Policy",
+                9: "Lock",
+                10: "MFA Factor Enable",
+                11: "MFA Factor Disable",
+                12: "Unlock",
+            },
+            _USER,
+            _endpoint("src_endpoint", "Client"),
+            _HTTP,
+        ),
+        _event(
+            "group_management",
+            3006,
+            "Group Management",
+            IAM,
+            "Group membership changes (Windows 4732: added to local Administrators).",
+            {
+                1: "Assign Privileges",
+                2: "Revoke Privileges",
+                3: "Add User",
+                4: "Remove User",
+                5: "Delete",
+                6: "Create",
+            },
+            _USER,
+            _cols(
+                ("group.name", "string", "Group name."),
+                ("group.uid", "string", "Group SID or id."),
+            ),
+        ),
+        _event(
+            "api_activity",
+            6003,
+            "API Activity",
+            APPLICATION,
+            "SaaS administrative and data actions (GitHub audit log, Okta admin events).",
+            {1: "Create", 2: "Read", 3: "Update", 4: "Delete"},
+            _endpoint("src_endpoint", "Client"),
+            _HTTP,
+            _cols(
+                ("api.operation", "string", "Operation (GitHub action such as git.clone)."),
+                ("api.service.name", "string", "Service (github, okta…)."),
+                ("resources", "json", "Resources acted on: JSON list of {type, name, uid}."),
+                ("resource.name", "string", "Main resource's name (repository, app)."),
+                ("resource.type", "string", "Main resource's type."),
+                ("resource.owner.name", "string", "Owner (organization) of the resource."),
+                ("resource.visibility", "string", "private, internal or public, when known."),
+            ),
+        ),
+        _event(
+            "file_hosting_activity",
+            6006,
+            "File Hosting Activity",
+            APPLICATION,
+            "Shared-drive file actions (Google Drive).",
+            {
+                1: "Upload",
+                2: "Download",
+                3: "Update",
+                4: "Delete",
+                5: "Rename",
+                6: "Copy",
+                7: "Move",
+                8: "Restore",
+                9: "Preview",
+                10: "Lock",
+                11: "Unlock",
+                12: "Share",
+                13: "Unshare",
+                14: "Open",
+                15: "Sync",
+                16: "Unsync",
+            },
+            _endpoint("src_endpoint", "Client"),
+            _HTTP,
+            _cols(
+                ("file.name", "string", "File name."),
+                ("file.uid", "string", "File id."),
+                ("file.type", "string", "File type."),
+                ("file.owner.email_addr", "string", "File owner."),
+                ("file.visibility", "string", "Visibility (private, shared…)."),
+                ("dst_user.email_addr", "string", "Who a file was shared with."),
+            ),
+        ),
+        _event(
+            "base_event",
+            0,
+            "Base Event",
+            (0, "Uncategorized"),
+            "Records farmhunt keeps but has no class mapping for (unknown osquery queries).",
+            {},
+            note="Kept so that nothing is dropped; `unmapped` holds the columns.",
+        ),
+    ]
+}
+
+
+def get_table(name: str) -> Table:
+    """Return the table called ``name``, or raise KeyError naming the known tables."""
+    try:
+        return STORE_TABLES[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown table {name!r}; known: {', '.join(sorted(STORE_TABLES))}"
+        ) from None
+
+
+QUARANTINE = Table(
+    name="quarantine",
+    class_uid=None,
+    class_name="Quarantine",
+    category_uid=None,
+    category_name="farmhunt",
+    description="Records that could not be stored, with where they were and why.",
+    columns=_cols(
+        ("raw_source.file", "string", "File the record came from."),
+        ("raw_source.record", "bigint", "Line or record number in that file."),
+        ("raw_source.format", "string", "Format the file was read as."),
+        ("reason", "string", "Why the record was not stored."),
+        ("raw_data", "string", "The record's beginning (at most 4 KiB)."),
+        ("import_id", "bigint", "The import that met it (see `farmhunt stats`)."),
+        ("quarantined_at", "timestamp", "When it was quarantined."),
+    ),
+)
+"""Not an OCSF class: farmhunt's own record of what it could not store."""
+
+STORE_TABLES: dict[str, Table] = {**TABLES, QUARANTINE.name: QUARANTINE}
+"""Every table the store writes: OCSF event tables and farmhunt's own."""

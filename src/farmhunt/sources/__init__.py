@@ -1,0 +1,44 @@
+"""Source parsers: vendors' raw log formats in, OCSF rows out.
+
+One subpackage per source family (``osquery``, ``windows`` …), each exporting
+``PARSERS``; shared framing in :mod:`framing`, value helpers in :mod:`values`, and
+the building of OCSF rows in :mod:`rows`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from farmhunt.sources.base import Sample
+from farmhunt.sources.framing import (
+    HEAD_BYTES,
+    decode_head,
+    detect_encoding,
+    json_layout,
+    open_decompressed,
+    sample_json_records,
+)
+
+
+def read_sample(path: str) -> Sample:
+    """Read and decode the head of ``path`` (decompressed) for sniffing."""
+    with open_decompressed(path) as binary:
+        head = binary.read(HEAD_BYTES)
+    encoding = detect_encoding(head)
+    text = None
+    layout = None
+    records: list[object] = []
+    if encoding is not None:
+        text = decode_head(head, encoding.replace("-sig", ""))
+        text = text.lstrip("\ufeff")
+        layout = json_layout(text)
+        if layout is not None:
+            records = sample_json_records(text, layout)
+    return Sample(
+        name=os.path.basename(path),
+        head=head,
+        text=text,
+        encoding=encoding,
+        json_kind=layout,
+        records=records,
+    )

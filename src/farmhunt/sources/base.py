@@ -1,0 +1,107 @@
+"""What a source parser is: sniff a file, frame its records, normalize each to OCSF rows.
+
+The ingest pipeline owns files, chunks, the store and quarantine; a parser only answers
+three questions, so that a new source is one module (plus its golden tests):
+
+- :meth:`Parser.sniff`: how sure am I that this file is mine, judging by its content?
+- :meth:`Parser.frame`: how are records cut out of the byte stream (lines, a JSON array,
+  EVTX chunks, TSV with headers)? Most sources inherit JSON framing.
+- :meth:`Parser.normalize`: which OCSF rows does one record make? Raising
+  :class:`RecordError` sends the record to quarantine with the reason.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, ClassVar
+
+Row = tuple[str, dict[str, Any]]
+"""One output row: (table name, {flattened OCSF column: value})."""
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record as framed from a file, before normalization.
+
+    ``number`` is the 1-based line number for line-oriented files and the 1-based record
+    number otherwise; ``end_offset`` is the byte offset just past the record in the
+    decompressed stream where the framing knows it (it lets an appended log resume).
+    """
+
+    number: int
+    value: Any
+    text: str
+    end_offset: int | None = None
+
+
+@dataclass(slots=True)
+class Rejected:
+    """A record that could not be framed or normalized, bound for quarantine."""
+
+    number: int
+    reason: str
+    text: str = ""
+    end_offset: int | None = None
+
+
+class RecordError(ValueError):
+    """Raised by :meth:`Parser.normalize` to quarantine one record with a reason."""
+
+
+class FileError(ValueError):
+    """Raised when a whole file cannot be read by the chosen parser (one clear line)."""
+
+
+@dataclass
+class Sample:
+    """The beginning of a file, decoded once and shown to every parser's ``sniff``."""
+
+    name: str
+    head: bytes
+    text: str | None
+    encoding: str | None
+    json_kind: str | None = None
+    records: list[Any] = field(default_factory=list)
+
+    def first_dicts(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if isinstance(r, dict)]
+
+
+@dataclass
+class Stream:
+    """A decompressed, byte-level view of an input file handed to :meth:`Parser.frame`."""
+
+    path: str
+    display_name: str
+    binary: IO[bytes]
+    encoding: str
+    max_record_bytes: int
+
+
+class Parser(ABC):
+    """Base class of every source parser; subclasses are found by :mod:`registry`."""
+
+    name: ClassVar[str]
+    """Format name used by ``--format`` and stored in ``raw_source.format``."""
+    title: ClassVar[str]
+    """Human description for ``farmhunt formats`` and messages."""
+    product: ClassVar[str]
+    vendor: ClassVar[str]
+    line_oriented: ClassVar[bool] = True
+    """Whether records are lines, so an appended file can resume at a byte offset."""
+
+    @abstractmethod
+    def sniff(self, sample: Sample) -> float:
+        """Return 0 (not mine) to 1 (certainly mine) from the file's beginning."""
+
+    def frame(self, stream: Stream) -> Iterator[RawRecord | Rejected]:
+        """Cut records out of the stream; the default reads any JSON layout."""
+        from farmhunt.sources.framing import iter_json_records
+
+        return iter_json_records(stream)
+
+    @abstractmethod
+    def normalize(self, record: RawRecord) -> Iterable[Row]:
+        """Return the OCSF rows for one record, or raise :class:`RecordError`."""

@@ -1,0 +1,141 @@
+"""Turning source values into store values, strictly and in one place.
+
+Sources write timestamps a dozen ways (RFC 3339 with any precision, epoch seconds or
+milliseconds, Windows ``SystemTime`` with 7 fractional digits, osquery's
+``calendarTime``); these helpers accept them all and raise :class:`RecordError` with
+a clear reason when a value is not what it claims, so the record is quarantined
+instead of stored wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from farmhunt.sources.base import RecordError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FRACTION = re.compile(r"\.(\d+)")
+_CALENDAR = "%a %b %d %H:%M:%S %Y UTC"
+
+
+def parse_time(value: Any, field: str = "time") -> datetime:
+    """Parse a timestamp into an aware UTC datetime, or raise RecordError."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, bool) or value is None or value == "":
+        raise RecordError(f"{field} is missing")
+    if isinstance(value, (int, float)):
+        return from_epoch(value, field)
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return from_epoch(float(text), field)
+        try:
+            return _parse_iso(text)
+        except ValueError:
+            pass
+        try:
+            return datetime.strptime(text, _CALENDAR).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    raise RecordError(f"{field} {str(value)[:60]!r} is not a timestamp")
+
+
+def _parse_iso(text: str) -> datetime:
+    cleaned = text.replace(" UTC", "Z")
+    if cleaned.endswith(("z", "Z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    match = _FRACTION.search(cleaned)
+    if match and len(match.group(1)) > 6:
+        cleaned = cleaned[: match.start(1)] + match.group(1)[:6] + cleaned[match.end(1) :]
+    parsed = datetime.fromisoformat(cleaned)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def from_epoch(value: float, field: str = "time") -> datetime:
+    """Epoch seconds, milliseconds or microseconds (told apart by magnitude) to UTC."""
+    number = float(value)
+    if abs(number) > 1e14:
+        number /= 1_000_000
+    elif abs(number) > 1e11:
+        number /= 1000
+    if not -1e10 < number < 1e10:
+        raise RecordError(f"{field} {value!r} is out of range")
+    return _EPOCH + timedelta(seconds=number)
+
+
+def opt_time(value: Any, field: str = "time") -> datetime | None:
+    """Like :func:`parse_time` but None (not an error) for empty or zero values."""
+    if value in (None, "", 0, "0"):
+        return None
+    return parse_time(value, field)
+
+
+def opt_int(value: Any, field: str = "value") -> int | None:
+    """An integer from int or numeric text; None when empty; RecordError when not a number."""
+    if value is None or value == "" or value == "-":
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    text = str(value).strip()
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(float(text))
+    except ValueError:
+        raise RecordError(f"{field} {text[:40]!r} is not a number") from None
+
+
+def opt_float(value: Any, field: str = "value") -> float | None:
+    if value is None or value == "" or value == "-":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RecordError(f"{field} {str(value)[:40]!r} is not a number") from None
+
+
+def opt_str(value: Any) -> str | None:
+    """Text, with empty strings and placeholders ('-', '(null)') as None."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if text in ("", "-", "(null)", "null"):
+        return None
+    return text
+
+
+def opt_bool(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "t", "y"):
+        return True
+    if text in ("0", "false", "no", "f", "n"):
+        return False
+    return None
+
+
+def dig(record: Any, path: str) -> Any:
+    """Follow a dotted path through nested dicts; None where it does not exist."""
+    current = record
+    for part in path.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
+
+
+def basename(path: str | None) -> str | None:
+    """File name of a Windows or POSIX path."""
+    if not path:
+        return None
+    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or None

@@ -1,0 +1,242 @@
+"""The SQLite manifest: which files were imported, how far, and which Parquet files hold them.
+
+Each chunk of an import commits in one SQLite transaction after its Parquet files are
+in place, so the manifest never names a file that is not complete, and an interrupted
+import resumes after its last committed chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    head_sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    line_oriented INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    resumed_from INTEGER,
+    start_record INTEGER NOT NULL DEFAULT 0,
+    records_done INTEGER NOT NULL DEFAULT 0,
+    stored INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS imports_content ON imports(content_sha256);
+CREATE INDEX IF NOT EXISTS imports_head ON imports(head_sha256);
+CREATE TABLE IF NOT EXISTS chunks (
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    seq INTEGER NOT NULL,
+    records_end INTEGER NOT NULL,
+    stored INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    files TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    PRIMARY KEY (import_id, seq)
+);
+CREATE TABLE IF NOT EXISTS table_files (
+    table_name TEXT NOT NULL,
+    path TEXT NOT NULL PRIMARY KEY,
+    import_id INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    rows INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS table_files_table ON table_files(table_name);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    id: int
+    path: str
+    format: str
+    content_sha256: str
+    head_sha256: str
+    size: int
+    line_oriented: bool
+    status: str
+    records_done: int
+    stored: int
+    rejected: int
+    started_at: str
+    finished_at: str | None
+    error: str | None
+
+
+_IMPORT_COLUMNS = (
+    "id, path, format, content_sha256, head_sha256, size, line_oriented, status, records_done, "
+    "stored, rejected, started_at, finished_at, error"
+)
+
+
+def _import(row: tuple[object, ...]) -> ImportRow:
+    values = list(row)
+    values[6] = bool(values[6])
+    return ImportRow(*values)  # type: ignore[arg-type]
+
+
+class Manifest:
+    """Access to the manifest database of one workspace."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def completed_with_content(self, content_sha256: str) -> ImportRow | None:
+        row = self._db.execute(
+            f"SELECT {_IMPORT_COLUMNS} FROM imports "
+            "WHERE content_sha256 = ? AND status = 'complete' ORDER BY id LIMIT 1",
+            (content_sha256,),
+        ).fetchone()
+        return _import(row) if row else None
+
+    def unfinished_with_content(self, content_sha256: str, fmt: str) -> ImportRow | None:
+        row = self._db.execute(
+            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE content_sha256 = ? AND format = ? "
+            "AND status != 'complete' ORDER BY records_done DESC LIMIT 1",
+            (content_sha256, fmt),
+        ).fetchone()
+        return _import(row) if row else None
+
+    def append_candidates(self, head_sha256: str, fmt: str) -> list[ImportRow]:
+        """Completed line-oriented imports whose file a file with this head may extend."""
+        rows = self._db.execute(
+            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE head_sha256 = ? AND status = 'complete' "
+            "AND line_oriented = 1 AND format = ? ORDER BY size DESC",
+            (head_sha256, fmt),
+        ).fetchall()
+        return [_import(r) for r in rows]
+
+    def start_import(
+        self,
+        *,
+        path: str,
+        fmt: str,
+        content_sha256: str,
+        head_sha256: str,
+        size: int,
+        line_oriented: bool,
+        resumed_from: int | None,
+        start_record: int,
+    ) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO imports (path, format, content_sha256, head_sha256, size, line_oriented, "
+            "status, resumed_from, start_record, records_done, started_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            (
+                path,
+                fmt,
+                content_sha256,
+                head_sha256,
+                size,
+                int(line_oriented),
+                resumed_from,
+                start_record,
+                start_record,
+                now(),
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def reopen(self, import_id: int) -> None:
+        self._db.execute(
+            "UPDATE imports SET status = 'running', error = NULL WHERE id = ?", (import_id,)
+        )
+
+    def next_seq(self, import_id: int) -> int:
+        row = self._db.execute(
+            "SELECT COALESCE(MAX(seq), -1) + 1 FROM chunks WHERE import_id = ?", (import_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def commit_chunk(
+        self,
+        import_id: int,
+        seq: int,
+        records_end: int,
+        stored: int,
+        rejected: int,
+        files: dict[str, tuple[str, int]],
+    ) -> None:
+        """Record one chunk and its files atomically; ``files`` maps table → (path, rows)."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    import_id,
+                    seq,
+                    records_end,
+                    stored,
+                    rejected,
+                    json.dumps({t: p for t, (p, _) in files.items()}),
+                    now(),
+                ),
+            )
+            self._db.executemany(
+                "INSERT INTO table_files VALUES (?, ?, ?, ?, ?)",
+                [(t, p, import_id, seq, n) for t, (p, n) in files.items()],
+            )
+            self._db.execute(
+                "UPDATE imports SET records_done = ?, stored = stored + ?, rejected = rejected + ? "
+                "WHERE id = ?",
+                (records_end, stored, rejected, import_id),
+            )
+
+    def finish(self, import_id: int, status: str, error: str | None = None) -> None:
+        self._db.execute(
+            "UPDATE imports SET status = ?, finished_at = ?, error = ? WHERE id = ?",
+            (status, now(), error, import_id),
+        )
+
+    def get(self, import_id: int) -> ImportRow:
+        row = self._db.execute(
+            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE id = ?", (import_id,)
+        ).fetchone()
+        return _import(row)
+
+    def imports(self) -> list[ImportRow]:
+        rows = self._db.execute(f"SELECT {_IMPORT_COLUMNS} FROM imports ORDER BY id").fetchall()
+        return [_import(r) for r in rows]
+
+    def files_of(self, table: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT path FROM table_files WHERE table_name = ? ORDER BY import_id, seq", (table,)
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def all_files(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT path FROM table_files")}
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

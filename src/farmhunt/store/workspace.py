@@ -1,0 +1,105 @@
+"""A workspace directory: where one investigation's store lives.
+
+Layout::
+
+    DIR/farmhunt.sqlite           manifest of imports, chunks and files
+    DIR/tables/<table>/*.parquet  one file per table per committed chunk
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from farmhunt.schema import STORE_TABLES
+from farmhunt.store.manifest import Manifest
+
+
+class WorkspaceError(RuntimeError):
+    """The workspace cannot be used (missing, locked, not a workspace)."""
+
+
+class Workspace:
+    """Open (creating if asked) a workspace directory."""
+
+    MANIFEST = "farmhunt.sqlite"
+
+    def __init__(self, root: str | os.PathLike[str], *, create: bool = False) -> None:
+        self.root = Path(root)
+        if not (self.root / self.MANIFEST).exists():
+            if not create:
+                raise WorkspaceError(
+                    f"{self.root} is not a farmhunt workspace (no {self.MANIFEST}); "
+                    "run `farmhunt ingest` first"
+                )
+            self.root.mkdir(parents=True, exist_ok=True)
+        self.manifest = Manifest(self.root / self.MANIFEST)
+
+    def close(self) -> None:
+        self.manifest.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def table_dir(self, table: str) -> Path:
+        return self.root / "tables" / table
+
+    def relative(self, path: Path) -> str:
+        return str(path.relative_to(self.root))
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the workspace's writer lock and clear what a crashed writer left behind."""
+        lock_path = self.root / ".lock"
+        with open(lock_path, "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WorkspaceError(f"{self.root} is being written by another farmhunt") from None
+            self._sweep_orphans()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _sweep_orphans(self) -> None:
+        """Delete Parquet files no committed chunk names (a writer died before commit)."""
+        known = self.manifest.all_files()
+        tables = self.root / "tables"
+        if not tables.exists():
+            return
+        for path in tables.rglob("*"):
+            if path.is_file() and self.relative(path) not in known:
+                path.unlink()
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with one view per store table.
+
+        Views read exactly the files the manifest has committed, with the current
+        schema's columns (missing ones as NULL), so readers never see a half-written
+        import and older files stay readable after the schema grows.
+        """
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        for name, table in STORE_TABLES.items():
+            empty = pa.Table.from_batches([], schema=table.arrow_schema())
+            con.register(f"__empty_{name}", empty)
+            files = [str(self.root / p) for p in self.manifest.files_of(name)]
+            if files:
+                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                con.execute(
+                    f'CREATE VIEW "{name}" AS SELECT * FROM "__empty_{name}" '
+                    f"UNION ALL BY NAME SELECT * FROM read_parquet([{listing}], union_by_name=true)"
+                )
+            else:
+                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
+        return con
