@@ -5,6 +5,15 @@ validation and the generated schema reference in ``docs/schema.md`` all read it 
 """
 
 from farmhunt.schema.model import OCSF_VERSION, Column, Table
-from farmhunt.schema.tables import QUARANTINE, STORE_TABLES, TABLES, get_table
+from farmhunt.schema.tables import DERIVED_TABLES, QUARANTINE, STORE_TABLES, TABLES, get_table
 
-__all__ = ["OCSF_VERSION", "QUARANTINE", "STORE_TABLES", "TABLES", "Column", "Table", "get_table"]
+__all__ = [
+    "DERIVED_TABLES",
+    "OCSF_VERSION",
+    "QUARANTINE",
+    "STORE_TABLES",
+    "TABLES",
+    "Column",
+    "Table",
+    "get_table",
+]

@@ -586,3 +586,7 @@ QUARANTINE = Table(
 
 STORE_TABLES: dict[str, Table] = {**TABLES, QUARANTINE.name: QUARANTINE}
 """Every table the store writes: OCSF event tables and farmhunt's own."""
+
+DERIVED_TABLES: dict[str, Table] = {}
+"""Tables computed from the stored events and replaced whole on each rebuild
+(``Workspace.replace_derived``): identity links, findings, scores. Keyed by name."""

@@ -4,6 +4,8 @@ Layout::
 
     DIR/farmhunt.sqlite           manifest of imports, chunks and files
     DIR/tables/<table>/*.parquet  one file per table per committed chunk
+    DIR/derived/<table>.parquet   tables computed from the events (identity links,
+                                  findings …), replaced whole each time they are rebuilt
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from farmhunt.schema import STORE_TABLES
+from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
+from farmhunt.store.arrow import write_atomic
 from farmhunt.store.manifest import Manifest
 
 
@@ -81,6 +84,16 @@ class Workspace:
             if path.is_file() and self.relative(path) not in known:
                 path.unlink()
 
+    def derived_path(self, table: str) -> Path:
+        return self.root / "derived" / f"{table}.parquet"
+
+    def replace_derived(self, table: str, data: pa.Table) -> None:
+        """Atomically replace a derived table (its schema must be the declared one)."""
+        spec = DERIVED_TABLES[table]
+        if data.schema != spec.arrow_schema():
+            data = data.select(spec.column_names()).cast(spec.arrow_schema())
+        write_atomic(data, self.derived_path(table))
+
     def connect(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection with one view per store table.
 
@@ -101,5 +114,14 @@ class Workspace:
                     f"UNION ALL BY NAME SELECT * FROM read_parquet([{listing}], union_by_name=true)"
                 )
             else:
+                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
+        for name, table in DERIVED_TABLES.items():
+            path = self.derived_path(name)
+            if path.exists():
+                quoted = "'" + str(path).replace("'", "''") + "'"
+                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({quoted})')
+            else:
+                empty = pa.Table.from_batches([], schema=table.arrow_schema())
+                con.register(f"__empty_{name}", empty)
                 con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
         return con
