@@ -20,15 +20,13 @@ def show_stats(workspace: Path, console: Console, err: Console) -> int:
         return 2
     with ws:
         con = ws.connect()
-        events = Table(
-            "table",
-            "OCSF class",
-            "source",
-            "events",
-            "first",
-            "last",
-            title=f"Stored events in {workspace}",
-        )
+        events = Table(title=f"Stored events in {workspace}")
+        events.add_column("table", no_wrap=True)
+        events.add_column("class", justify="right", no_wrap=True)
+        events.add_column("source", overflow="fold")
+        events.add_column("events", justify="right")
+        events.add_column("first (UTC)", no_wrap=True)
+        events.add_column("last (UTC)", no_wrap=True)
         total = 0
         for name, spec in TABLES.items():
             rows = con.execute(
@@ -39,7 +37,7 @@ def show_stats(workspace: Path, console: Console, err: Console) -> int:
                 total += count
                 events.add_row(
                     name,
-                    f"{spec.class_name} ({spec.class_uid})",
+                    str(spec.class_uid),
                     text(fmt),
                     f"{count:,}",
                     _when(first),
@@ -81,4 +79,4 @@ def show_stats(workspace: Path, console: Console, err: Console) -> int:
 
 
 def _when(value: object) -> str:
-    return "" if value is None else str(value)[:19]
+    return "" if value is None else str(value)[:16]

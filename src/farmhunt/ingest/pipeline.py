@@ -257,23 +257,21 @@ def _pump(
     progress: ProgressFn | None,
     size_hint: int,
 ) -> None:
-    last_number = start
+    writer.records_end = start
     for number, outcome in iter_results(parser, stream, head_sha, start):
-        if number != last_number:
-            # A chunk ends only between record numbers, so resuming never splits one.
-            if writer.buffered >= options.chunk_rows:
-                writer.records_end = last_number
-                writer.flush()
-            last_number = number
+        # A chunk ends only between record numbers, so resuming never splits a record
+        # (a snapshot or an API page line yields several under one number).
+        if number != writer.records_end and writer.buffered >= options.chunk_rows:
+            writer.flush()
         result.records += 1
         if progress and result.records % 5000 == 0:
             progress(stream.display_name, result.records, size_hint)
         if isinstance(outcome, Rejected):
             writer.reject(outcome.number, outcome.reason, outcome.text)
-            continue
-        for table, row in outcome:
-            writer.add(table, row)
-    writer.records_end = last_number
+        else:
+            for table, row in outcome:
+                writer.add(table, row)
+        writer.records_end = number
     if progress:
         progress(stream.display_name, result.records, size_hint)
 

@@ -1,0 +1,80 @@
+"""The command line as a user meets it: summaries, errors without tracebacks, safe output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from farmhunt.cli.app import app
+from farmhunt.cli.safe import clean
+from tests.ingest.helpers import ndjson, ocsf_event
+
+runner = CliRunner()
+
+
+def test_ingest_prints_per_source_summary_and_stats_lists_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("lake.jsonl").write_text(ndjson([ocsf_event(i) for i in range(3)]) + "{broken\n")
+    ws = "ws"
+    result = runner.invoke(app, ["ingest", "lake.jsonl", "--workspace", ws])
+    assert result.exit_code == 0, result.output
+    assert "Ingest summary" in result.output
+    assert "│ ocsf" in result.output and "│ 3 " in result.output and "│ 1 " in result.output
+    stats = runner.invoke(app, ["stats", "--workspace", ws])
+    assert stats.exit_code == 0, stats.output
+    assert "process_activity" in stats.output and "Quarantine" in stats.output
+    assert "lake.jsonl:4" in stats.output
+
+
+def test_unreadable_file_is_one_error_line_and_exit_code_1(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 40)
+    result = runner.invoke(app, ["ingest", str(binary), "--workspace", str(tmp_path / "ws")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "binary file that is not a known log format" in result.output
+
+
+def test_missing_path_and_missing_workspace_are_clear(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(tmp_path / "nope"), "-w", str(tmp_path / "ws")])
+    assert result.exit_code == 2 and "no such file or directory" in result.output
+    stats = runner.invoke(app, ["stats", "--workspace", str(tmp_path / "empty")])
+    assert stats.exit_code == 2 and "not a farmhunt workspace" in stats.output
+
+
+def test_log_controlled_strings_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    event = ocsf_event(0)
+    event["time"] = "garbage\x1b]0;pwned\x07\x1b[2J[bold red]x[/]"
+    sample = tmp_path / "evil.jsonl"
+    sample.write_text(json.dumps(event) + "\n" + ndjson([ocsf_event(1)]))
+    ws = str(tmp_path / "ws")
+    runner.invoke(app, ["ingest", str(sample), "--workspace", ws])
+    stats = runner.invoke(app, ["stats", "--workspace", ws])
+    assert "\x1b" not in stats.output and "\x07" not in stats.output
+    assert "\\x1b" in stats.output
+
+
+def test_clean_neutralises_controls_bidi_and_markup() -> None:
+    assert clean("a\x1b[31mb") == "a\\x1b[31mb"
+    assert clean("evil\u202egnp.exe") == "evil\\u202egnp.exe"
+    assert clean("line1\nline2") == "line1\\nline2"
+    assert clean("x" * 500, limit=10) == "x" * 9 + "…"
+
+
+def test_formats_lists_the_parsers() -> None:
+    result = runner.invoke(app, ["formats"])
+    assert result.exit_code == 0 and "ocsf" in result.output
+
+
+def test_docs_schema_reference_is_current() -> None:
+    from farmhunt.schema.reference import render_markdown
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
+    assert docs.read_text(encoding="utf-8") == render_markdown(), (
+        "docs/schema.md is stale: run `farmhunt schema --output docs/schema.md`"
+    )
