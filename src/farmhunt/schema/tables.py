@@ -442,6 +442,11 @@ TABLES: dict[str, Table] = {
                 ("risk_level", "string", "IdP's risk level."),
                 ("risk_details", "string", "IdP's risk detail."),
                 ("unmapped.conditional_access_status", "string", "Entra conditional access."),
+                (
+                    "unmapped.is_suspicious",
+                    "bool",
+                    "IdP flagged the sign-in as suspicious (Google is_suspicious, warnings).",
+                ),
             ),
         ),
         _event(
@@ -504,7 +509,37 @@ TABLES: dict[str, Table] = {
                 ("resource.name", "string", "Main resource's name (repository, app)."),
                 ("resource.type", "string", "Main resource's type."),
                 ("resource.owner.name", "string", "Owner (organization) of the resource."),
-                ("resource.visibility", "string", "private, internal or public, when known."),
+                (
+                    "resource.visibility",
+                    "string",
+                    "private, internal or public; non-public when the source only says not public.",
+                ),
+                ("resource.uid", "string", "Main resource's id (GitHub repo_id, OAuth client id)."),
+                (
+                    "unmapped.previous_visibility",
+                    "string",
+                    "Visibility before a change (GitHub repo.access previous_visibility).",
+                ),
+                (
+                    "unmapped.transport_protocol",
+                    "string",
+                    "Git transport of a clone, fetch or push (http or ssh).",
+                ),
+                (
+                    "unmapped.programmatic_access_type",
+                    "string",
+                    "How a non-web action authenticated (personal access token, OAuth, SSH key…).",
+                ),
+                (
+                    "unmapped.hashed_token",
+                    "string",
+                    "Base64 SHA-256 of the token used; groups the actions of one credential.",
+                ),
+                (
+                    "unmapped.key_fingerprint",
+                    "string",
+                    "SSH or deploy key fingerprint (GitHub public_key.*, deploy key pushes).",
+                ),
             ),
         ),
         _event(
@@ -540,6 +575,16 @@ TABLES: dict[str, Table] = {
                 ("file.owner.email_addr", "string", "File owner."),
                 ("file.visibility", "string", "Visibility (private, shared…)."),
                 ("dst_user.email_addr", "string", "Who a file was shared with."),
+                (
+                    "unmapped.old_visibility",
+                    "string",
+                    "Visibility before a sharing change (Google Drive old_visibility).",
+                ),
+                (
+                    "unmapped.visibility_change",
+                    "string",
+                    "Whether a sharing change reached outside the domain (external/internal).",
+                ),
             ),
         ),
         _event(
