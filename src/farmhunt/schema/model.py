@@ -61,6 +61,22 @@ class Table:
     columns: tuple[Column, ...] = ()
     ocsf_note: str = ""
 
+    def __post_init__(self) -> None:
+        # Derived lookups, computed once: the writer consults them for every batch.
+        object.__setattr__(self, "_index", {c.name: i for i, c in enumerate(self.columns)})
+        object.__setattr__(self, "column_set", frozenset(self._index))
+        object.__setattr__(
+            self, "json_columns", frozenset(c.name for c in self.columns if c.type == "json")
+        )
+        object.__setattr__(
+            self, "_schema", pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns])
+        )
+
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+    column_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    json_columns: frozenset[str] = field(init=False, repr=False, compare=False)
+    _schema: pa.Schema = field(init=False, repr=False, compare=False)
+
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
@@ -70,16 +86,8 @@ class Table:
     def column(self, name: str) -> Column:
         return self.columns[self._index[name]]
 
-    @property
-    def _index(self) -> dict[str, int]:
-        cached: dict[str, int] | None = self.__dict__.get("_idx")
-        if cached is None:
-            cached = {c.name: i for i, c in enumerate(self.columns)}
-            object.__setattr__(self, "_idx", cached)
-        return cached
-
     def arrow_schema(self) -> pa.Schema:
-        return pa.schema([pa.field(c.name, c.arrow_type) for c in self.columns])
+        return self._schema
 
     def type_uid(self, activity_id: int) -> int | None:
         """OCSF ``type_uid``: ``class_uid * 100 + activity_id``."""

@@ -28,24 +28,39 @@ def _prepare(value: Any, kind: str) -> Any:
     return value
 
 
+def _with_json_text(row: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """The row with its JSON columns as text (a copy, the caller's row is untouched)."""
+    if all(isinstance(row.get(n), (str, type(None))) for n in names):
+        return row
+    return {k: _prepare(v, "json") if k in names else v for k, v in row.items()}
+
+
 def to_arrow(table: Table, rows: Sequence[dict[str, Any]]) -> pa.Table:
     """Build an Arrow table of ``table``'s full schema from row dicts.
 
     Unknown column names are a parser bug and raise KeyError; a value the column type
     cannot hold raises :class:`BadValue` naming the row, so the caller can quarantine it.
     """
-    for row in rows:
-        for name in row:
-            if not table.has_column(name):
-                raise KeyError(f"table {table.name} has no column {name!r}")
-    arrays = []
-    for column in table.columns:
-        values = [_prepare(r.get(column.name), column.type) for r in rows]
-        try:
-            arrays.append(pa.array(values, type=column.arrow_type))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
-            raise _locate(column.name, column.arrow_type, values, exc) from exc
-    return pa.Table.from_arrays(arrays, schema=table.arrow_schema())
+    present: set[str] = set().union(*rows) if rows else set()
+    unknown = present - table.column_set
+    if unknown:
+        raise KeyError(f"table {table.name} has no column {sorted(unknown)[0]!r}")
+    json_names = table.json_columns & present
+    if json_names:
+        rows = [_with_json_text(row, json_names) for row in rows]
+    schema = table.arrow_schema()
+    try:
+        return pa.Table.from_pylist(list(rows), schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+        for column in table.columns:
+            if column.name not in present:
+                continue
+            values = [r.get(column.name) for r in rows]
+            try:
+                pa.array(values, type=column.arrow_type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                raise _locate(column.name, column.arrow_type, values, exc) from exc
+        raise
 
 
 def _locate(name: str, arrow_type: pa.DataType, values: list[Any], exc: Exception) -> BadValue:
