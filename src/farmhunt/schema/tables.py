@@ -133,6 +133,7 @@ _TLS = _cols(
     ("tls.certificate.issuer", "string", "Server certificate issuer."),
     ("tls.certificate.fingerprints", "json", "Certificate fingerprints."),
     ("tls.ja3_hash.value", "string", "JA3 client fingerprint."),
+    ("tls.ja3s_hash.value", "string", "JA3S server fingerprint."),
 )
 
 SYSTEM, FINDINGS, IAM, NETWORK, DISCOVERY, APPLICATION = (
@@ -403,6 +404,12 @@ TABLES: dict[str, Table] = {
                     "unmapped.client_utc_offset_minutes",
                     "int",
                     "The RDP client's UTC offset in minutes (east positive).",
+                ),
+                ("identifier_cookie", "string", "RDP cookie as sent (mstshash user hint)."),
+                (
+                    "unmapped.client_dig_product_id",
+                    "string",
+                    "Product id the RDP client reports (stable per client install).",
                 ),
             ),
         ),
