@@ -1,0 +1,69 @@
+"""Reference catalogs shipped with farmhunt (remote-access tools, IP-KVM identities).
+
+Data, not code: the files beside this module, with their provenance in README.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class RemoteAccessTool:
+    name: str
+    category: str
+    website: str
+    executables: tuple[str, ...]
+    installation_paths: tuple[str, ...]
+    domains: tuple[str, ...]
+    ports: tuple[int, ...]
+    signers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IpKvmDevice:
+    device: str
+    usb_vendor_id: str
+    usb_product_id: str
+    usb_manufacturer: str
+    usb_product: str
+    usb_serial: str
+    edid_maker: str
+    edid_product: str
+    edid_monitor_name: str
+    note: str
+    source: str
+
+
+def _text(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def remote_access_tools() -> tuple[RemoteAccessTool, ...]:
+    """The LOLRMM-derived catalog of remote-access tools."""
+    rows = json.loads(_text("rmm_tools.json"))
+    return tuple(
+        RemoteAccessTool(
+            name=r["name"],
+            category=r["category"],
+            website=r["website"],
+            executables=tuple(r["executables"]),
+            installation_paths=tuple(r["installation_paths"]),
+            domains=tuple(r["domains"]),
+            ports=tuple(r["ports"]),
+            signers=tuple(r["signers"]),
+        )
+        for r in rows
+    )
+
+
+@cache
+def ipkvm_devices() -> tuple[IpKvmDevice, ...]:
+    """Factory identities of hardware IP-KVMs."""
+    reader = csv.DictReader(_text("ipkvm_devices.csv").splitlines())
+    return tuple(IpKvmDevice(**row) for row in reader)
