@@ -1,0 +1,528 @@
+"""Building the company: workers, homes, devices, networks, farms and look-alikes.
+
+Every fact a detection could use is decided here, once, so that all sources agree:
+where each worker lives and which network their home exit is, which laptop they were
+shipped and where to, which farm (if any) really holds that laptop and how it is
+driven, and which benign oddities (couples at one address, night shifts, travel,
+approved remote support) make honest workers look suspicious.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import string
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from farmhunt.reference import ipkvm_devices
+from farmhunt.simulate import world
+from farmhunt.simulate.activities import Net
+from farmhunt.simulate.config import SimConfig
+
+DOMAIN = "northwind-labs.com"
+GITHUB_ORG = "northwind-labs"
+
+# (country, weight) of the honest workforce; fraudulent hires claim the US.
+COUNTRIES = [
+    ("US", 50),
+    ("CA", 6),
+    ("GB", 8),
+    ("DE", 6),
+    ("PL", 6),
+    ("IN", 10),
+    ("BR", 4),
+    ("MX", 3),
+    ("PH", 3),
+    ("AU", 2),
+    ("UA", 2),
+]
+DEPARTMENTS = [
+    (
+        "Engineering",
+        [
+            "Software Engineer",
+            "Senior Software Engineer",
+            "Staff Engineer",
+            "DevOps Engineer",
+            "Data Engineer",
+            "QA Engineer",
+        ],
+        55,
+    ),
+    ("IT", ["IT Support Specialist", "Systems Administrator"], 6),
+    ("Product", ["Product Manager", "Product Designer"], 10),
+    ("Sales", ["Account Executive", "Sales Engineer"], 12),
+    ("Finance", ["Financial Analyst", "Payroll Specialist"], 6),
+    ("People", ["Recruiter", "HR Business Partner"], 5),
+    ("Support", ["Customer Support Engineer"], 6),
+]
+REMOTE_TOOLS = ["AnyDesk", "TeamViewer", "Chrome Remote Desktop", "RustDesk", "Splashtop"]
+APPROVED_SUPPORT_TOOL = "TeamViewer"
+OPERATOR_ZONES = ["Asia/Shanghai", "Asia/Pyongyang", "Asia/Vladivostok"]
+FARM_CITIES = ["Phoenix", "Nashville", "Baltimore", "Atlanta", "Austin"]
+STREETS = [
+    "Maple",
+    "Oak",
+    "Cedar",
+    "Pine",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Sunset",
+    "Ridge",
+    "Meadow",
+    "Willow",
+    "Highland",
+    "River",
+]
+STREET_KINDS = ["St", "Ave", "Dr", "Ln", "Ct", "Blvd", "Way"]
+
+
+@dataclass
+class Device:
+    asset_id: str
+    serial: str
+    hostname: str
+    os: str
+    """windows, macos or linux."""
+    owner_email: str
+    shipped_to: str
+    shipped_on: date
+    host_uuid: str
+    vpn_ip: str
+    """Address the corporate VPN assigns this laptop (what the concentrator's Zeek sees)."""
+    lan_ip: str
+
+
+@dataclass
+class Worker:
+    worker_id: str
+    first: str
+    last: str
+    email: str
+    username: str
+    department: str
+    title: str
+    employment_type: str
+    hire_date: date
+    country: str
+    region: str
+    city: str
+    timezone: str
+    home_address: str
+    ship_address: str
+    phone: str
+    payroll_account: str
+    manager_email: str
+    idp: str
+    """okta or entra: the company is mid-migration, each worker signs in through one."""
+    github_login: str
+    home_net: Net
+    mobile_net: Net | None
+    device: Device
+    start_hour: float
+    """Local hour the working day starts."""
+    role: str = "benign"
+    """benign, farm or lone."""
+    farm_id: str | None = None
+    traits: set[str] = field(default_factory=set)
+    """Benign look-alike traits: it_support, shared_home, consumer_vpn, night_shift,
+    traveller, conference, mobile_only, new_hire_cloner."""
+    behaviours: set[str] = field(default_factory=set)
+    """Fraudulent behaviours injected for this worker (recorded in truth.json)."""
+    operator_tz: str | None = None
+    access: str | None = None
+    """How a farm laptop is driven: a remote-access tool name or an IP-KVM device name."""
+    vpn_exits: list[Net] = field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first} {self.last}"
+
+    @property
+    def fraudulent(self) -> bool:
+        return self.role != "benign"
+
+    @property
+    def engineer(self) -> bool:
+        return self.department == "Engineering"
+
+
+@dataclass
+class Farm:
+    farm_id: str
+    address: str
+    city: str
+    net: Net
+    members: list[str]
+    operator_tz: str
+    wifi_ssid: str
+
+
+@dataclass
+class Company:
+    config: SimConfig
+    workers: list[Worker]
+    farms: list[Farm]
+    conference: tuple[date, Net] | None
+    repos: list[tuple[str, str]]
+    """(name, visibility) of the organisation's repositories."""
+
+    def worker(self, worker_id: str) -> Worker:
+        return next(w for w in self.workers if w.worker_id == worker_id)
+
+
+def stable_rng(*parts: object) -> random.Random:
+    """A generator seeded from the parts, identical across runs and Python versions."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
+    return random.Random(int.from_bytes(digest, "big"))
+
+
+def _street(rng: random.Random, place: world.Place) -> str:
+    number = rng.randint(12, 9890)
+    unit = f" Apt {rng.randint(1, 40)}" if rng.random() < 0.3 else ""
+    zip_code = place.postcode_prefix + "".join(rng.choices(string.digits, k=2))
+    return (
+        f"{number} {rng.choice(STREETS)} {rng.choice(STREET_KINDS)}{unit}, "
+        f"{place.city}, {place.region} {zip_code}, {place.country}"
+    )
+
+
+def _phone(rng: random.Random, place: world.Place, voip: bool = False) -> str:
+    if place.country in ("US", "CA"):
+        area = rng.choice(place.area_codes)
+        exchange = rng.randint(201, 989)
+        if voip:
+            # VoIP carriers hand out numbers from their own blocks; the simulator keeps a
+            # recognisable exchange so the truth file and detections can agree.
+            exchange = rng.choice([555, 606, 707])
+        return f"+1 ({area}) {exchange:03d}-{rng.randint(0, 9999):04d}"
+    codes = {
+        "GB": "+44",
+        "DE": "+49",
+        "PL": "+48",
+        "IN": "+91",
+        "BR": "+55",
+        "MX": "+52",
+        "PH": "+63",
+        "AU": "+61",
+        "UA": "+380",
+    }
+    if voip and place.country == "GB":
+        return f"+44 56 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
+    return f"{codes.get(place.country, '+1')} {rng.choice(place.area_codes)} " + "".join(
+        rng.choices(string.digits, k=7)
+    )
+
+
+def _payroll(rng: random.Random) -> str:
+    account = "".join(rng.choices(string.digits, k=10))
+    return "sha256:" + hashlib.sha256(account.encode()).hexdigest()[:24]
+
+
+def _hostname(rng: random.Random, os_name: str, first: str, last: str) -> str:
+    if os_name == "macos":
+        return (
+            f"{first}s-MacBook-Pro" if rng.random() < 0.5 else f"NWL-MBP-{rng.randint(1000, 9999)}"
+        )
+    if os_name == "linux":
+        return f"nwl-{first.lower()}{last[0].lower()}-{rng.randint(10, 99)}"
+    return f"NWL-LT-{rng.randint(10000, 99999)}"
+
+
+def _device(
+    rng: random.Random,
+    worker_id: str,
+    os_name: str,
+    first: str,
+    last: str,
+    email: str,
+    ship_to: str,
+    hire: date,
+) -> Device:
+    serial_chars = string.ascii_uppercase + string.digits
+    serial = ("C02" if os_name == "macos" else "PF") + "".join(rng.choices(serial_chars, k=8))
+    return Device(
+        asset_id=f"NWL-{rng.randint(100000, 999999)}",
+        serial=serial,
+        hostname=_hostname(rng, os_name, first, last),
+        os=os_name,
+        owner_email=email,
+        shipped_to=ship_to,
+        shipped_on=hire - timedelta(days=rng.randint(3, 10)),
+        host_uuid=str(__import__("uuid").UUID(int=rng.getrandbits(128), version=4)).upper(),
+        vpn_ip=f"10.{rng.randint(8, 15)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}",
+        lan_ip=f"192.168.{rng.choice([0, 1, 1, 4, 86])}.{rng.randint(2, 250)}",
+    )
+
+
+def build_company(config: SimConfig) -> Company:
+    """The whole company, deterministic for the config's seed."""
+    rng = stable_rng("company", config.seed)
+    workers: list[Worker] = []
+    departments = [d for d in DEPARTMENTS for _ in range(d[2])]
+    manager_pool: list[str] = []
+    fraud_count = config.farms * config.farm_size[1] + config.lone_impostors
+    honest_count = max(config.workers - fraud_count, 4)
+    for index in range(honest_count):
+        country = rng.choices([c for c, _ in COUNTRIES], [w for _, w in COUNTRIES])[0]
+        workers.append(_honest_worker(rng, config, index, country, departments, manager_pool))
+        if index < max(3, config.workers // 12):
+            manager_pool.append(workers[-1].email)
+    _ensure_it_support(workers, rng)
+    farms = _plant_farms(config, rng, workers, departments, manager_pool)
+    _plant_lone_impostors(config, rng, workers, departments, manager_pool)
+    conference = _add_confounders(config, rng, workers) if config.confounders else None
+    repos = [
+        (name, "private")
+        for name in (
+            "payments-api",
+            "ledger-core",
+            "mobile-app",
+            "web-frontend",
+            "infra-terraform",
+            "data-pipeline",
+            "auth-service",
+            "ml-models",
+            "billing-service",
+            "search-indexer",
+            "customer-portal",
+            "internal-tools",
+            "k8s-manifests",
+            "risk-engine",
+            "sdk-python",
+        )
+    ] + [("docs", "public"), ("design-system", "internal"), ("oss-utils", "public")]
+    return Company(config, workers, farms, conference, repos)
+
+
+def _honest_worker(
+    rng: random.Random,
+    config: SimConfig,
+    index: int,
+    country: str,
+    departments: list[tuple[str, list[str], int]],
+    managers: list[str],
+) -> Worker:
+    place = world.place_in(country, rng)
+    first, last = world.person_name(country, rng)
+    department, titles, _ = rng.choice(departments)
+    worker_id = f"E{10001 + index}"
+    email = f"{first.lower()}.{last.lower()}@{DOMAIN}".replace(" ", "")
+    if any(email == m for m in managers):
+        email = email.replace("@", f"{index}@")
+    home = _street(rng, place)
+    hire = config.start - timedelta(days=rng.randint(20, 1500))
+    os_name = rng.choices(["windows", "macos", "linux"], [55, 35, 10])[0]
+    residential = rng.choice(world.blocks_of("residential", country))
+    mobile_blocks = world.blocks_of("mobile", country)
+    mobile = (
+        world.net_from(rng.choice(mobile_blocks), place, rng)
+        if any(b.country == country for b in mobile_blocks)
+        else None
+    )
+    return Worker(
+        worker_id=worker_id,
+        first=first,
+        last=last,
+        email=email,
+        username=email.split("@")[0],
+        department=department,
+        title=rng.choice(titles),
+        employment_type=rng.choices(["Full-time", "Contractor"], [85, 15])[0],
+        hire_date=hire,
+        country=country,
+        region=place.region,
+        city=place.city,
+        timezone=place.timezone,
+        home_address=home,
+        ship_address=home,
+        phone=_phone(rng, place),
+        payroll_account=_payroll(rng),
+        manager_email=rng.choice(managers) if managers else "",
+        idp="okta" if rng.random() < 0.6 else "entra",
+        github_login=f"{first.lower()}{last.lower()}{rng.randint(1, 99)}".replace(" ", ""),
+        home_net=world.net_from(residential, place, rng),
+        mobile_net=mobile,
+        device=_device(rng, worker_id, os_name, first, last, email, home, hire),
+        start_hour=rng.choice([7.5, 8.0, 8.5, 9.0, 9.0, 9.5, 10.0]),
+    )
+
+
+def _ensure_it_support(workers: list[Worker], rng: random.Random) -> None:
+    it_staff = [w for w in workers if w.department == "IT"]
+    if not it_staff and workers:
+        chosen = rng.choice(workers[3:] or workers)
+        chosen.department, chosen.title = "IT", "IT Support Specialist"
+        it_staff = [chosen]
+    for worker in it_staff:
+        worker.traits.add("it_support")
+
+
+def _fraud_identity(
+    rng: random.Random,
+    config: SimConfig,
+    workers: list[Worker],
+    departments: list[tuple[str, list[str], int]],
+    managers: list[str],
+    ship_address: str,
+) -> Worker:
+    """A hire under a stolen US identity: claims a US city and zone, an engineer."""
+    index = len(workers)
+    worker = _honest_worker(rng, config, index, "US", departments, managers)
+    worker.department = "Engineering"
+    worker.title = rng.choice(
+        [
+            "Software Engineer",
+            "Senior Software Engineer",
+            "Full Stack Developer",
+            "Blockchain Developer",
+        ]
+    )
+    worker.employment_type = rng.choices(["Contractor", "Full-time"], [60, 40])[0]
+    worker.hire_date = config.start - timedelta(days=rng.randint(15, 200))
+    intensity = config.intensity
+    place = world.place_named(worker.city)
+    if rng.random() < intensity.voip_phone:
+        worker.phone = _phone(rng, place, voip=True)
+        worker.behaviours.add("voip_phone")
+    if rng.random() < intensity.ship_elsewhere:
+        worker.ship_address = ship_address
+        worker.behaviours.add("laptop_shipped_elsewhere")
+    worker.device.shipped_to = worker.ship_address
+    worker.device.shipped_on = worker.hire_date - timedelta(days=rng.randint(3, 10))
+    worker.device.os = "windows" if rng.random() < 0.8 else "macos"
+    worker.device.hostname = _hostname(rng, worker.device.os, worker.first, worker.last)
+    worker.idp = "okta" if rng.random() < 0.6 else "entra"
+    worker.vpn_exits = [
+        world.net_from(rng.choice(world.blocks_of("vpn")), world.place_in("US", rng), rng)
+        for _ in range(3)
+    ]
+    return worker
+
+
+def _plant_farms(
+    config: SimConfig,
+    rng: random.Random,
+    workers: list[Worker],
+    departments: list[tuple[str, list[str], int]],
+    managers: list[str],
+) -> list[Farm]:
+    farms = []
+    kvms = [d.device for d in ipkvm_devices() if d.device in ("PiKVM", "TinyPilot", "JetKVM")]
+    for number in range(config.farms):
+        city = FARM_CITIES[number % len(FARM_CITIES)]
+        place = world.place_named(city)
+        address = _street(rng, place)
+        residential = rng.choice(world.blocks_of("residential", "US"))
+        farm = Farm(
+            farm_id=f"farm-{number + 1}",
+            address=address,
+            city=city,
+            net=world.net_from(residential, place, rng),
+            members=[],
+            operator_tz=rng.choice(OPERATOR_ZONES),
+            wifi_ssid=rng.choice(["NETGEAR", "MySpectrumWiFi", "ATT", "xfinitywifi"])
+            + f"-{rng.randint(10, 99)}",
+        )
+        size = rng.randint(*config.farm_size)
+        shared_phone = _phone(rng, place, voip=True)
+        shared_payroll = _payroll(rng)
+        for _ in range(size):
+            worker = _fraud_identity(rng, config, workers, departments, managers, address)
+            worker.role, worker.farm_id = "farm", farm.farm_id
+            worker.operator_tz = farm.operator_tz
+            worker.behaviours.add("laptop_farm")
+            if rng.random() < config.intensity.kvm_share:
+                worker.access = rng.choice(kvms)
+                worker.behaviours.add("ip_kvm")
+            else:
+                worker.access = rng.choice(REMOTE_TOOLS[:4])
+                worker.behaviours.add("remote_access_tool")
+            if rng.random() < config.intensity.hiring_reuse:
+                reuse = rng.choice(["phone", "payroll_account", "ship_address"])
+                if reuse == "phone":
+                    worker.phone = shared_phone
+                elif reuse == "payroll_account":
+                    worker.payroll_account = shared_payroll
+                else:
+                    worker.ship_address = worker.device.shipped_to = address
+                worker.behaviours.add(f"shared_{reuse}")
+            if rng.random() < config.intensity.jiggler:
+                worker.behaviours.add("mouse_jiggler")
+            if rng.random() < config.intensity.exfil:
+                worker.behaviours.add("exfiltration")
+            worker.behaviours.update({"operator_hours", "vpn_sign_ins"})
+            farm.members.append(worker.worker_id)
+            workers.append(worker)
+        farms.append(farm)
+    return farms
+
+
+def _plant_lone_impostors(
+    config: SimConfig,
+    rng: random.Random,
+    workers: list[Worker],
+    departments: list[tuple[str, list[str], int]],
+    managers: list[str],
+) -> None:
+    for _ in range(config.lone_impostors):
+        worker = _fraud_identity(
+            rng, config, workers, departments, managers, _street(rng, world.place_in("US", rng))
+        )
+        worker.role = "lone"
+        worker.operator_tz = rng.choice(OPERATOR_ZONES)
+        worker.behaviours.update({"operator_hours", "vpn_sign_ins", "personal_device_vpn_only"})
+        if rng.random() < config.intensity.exfil:
+            worker.behaviours.add("exfiltration")
+        workers.append(worker)
+
+
+def _add_confounders(
+    config: SimConfig, rng: random.Random, workers: list[Worker]
+) -> tuple[date, Net] | None:
+    """Honest workers whose behaviour resembles the fraud, on purpose."""
+    honest = [w for w in workers if not w.fraudulent and "it_support" not in w.traits]
+    rng.shuffle(honest)
+    take = iter(honest)
+
+    def pick(trait: str, count: int) -> list[Worker]:
+        chosen = []
+        for _ in range(count):
+            worker = next(take, None)
+            if worker is None:
+                break
+            worker.traits.add(trait)
+            chosen.append(worker)
+        return chosen
+
+    us_pairs = [w for w in honest if w.country == "US"][:2]
+    if len(us_pairs) == 2:
+        a, b = us_pairs
+        b.home_address = b.ship_address = b.device.shipped_to = a.home_address
+        b.city, b.region, b.timezone = a.city, a.region, a.timezone
+        b.home_net = a.home_net
+        a.traits.add("shared_home")
+        b.traits.add("shared_home")
+    for worker in pick("consumer_vpn", 2):
+        worker.vpn_exits = [
+            world.net_from(rng.choice(world.blocks_of("vpn")), world.place_in("US", rng), rng)
+        ]
+    for worker in pick("night_shift", 1):
+        worker.start_hour = 22.0
+    for worker in pick("traveller", 2):
+        worker.traits.add("traveller")
+    for worker in pick("mobile_only", 1):
+        if worker.mobile_net is not None:
+            worker.home_net = worker.mobile_net
+    for worker in pick("new_hire_cloner", 1):
+        worker.department, worker.title = "Engineering", "Software Engineer"
+        worker.hire_date = config.start + timedelta(days=min(2, config.days - 1))
+    conference_day = config.start + timedelta(days=min(3, config.days - 1))
+    venue = world.net_from(world.blocks_of("venue")[0], world.place_named("Austin"), rng)
+    for worker in pick("conference", min(6, max(2, len(workers) // 10))):
+        worker.traits.add("conference")
+    return conference_day, venue

@@ -1,0 +1,72 @@
+"""The simulator's knobs: company size, period, seed, and how careful the impostors are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Intensity:
+    """How visible fraudulent behaviour is; each rate is a probability per worker or day.
+
+    ``blatant`` impostors do everything the public reporting describes; ``subtle`` ones
+    keep the tools off most days, overlap the claimed working day, and rarely slip.
+    """
+
+    name: str
+    operator_hours_share: float
+    """Share of a fraudulent worker's sessions held at the operators' hours (UTC+8/+9)."""
+    remote_tool_daily: float
+    """Chance per day that the farm's remote-access tool shows up in endpoint telemetry."""
+    kvm_share: float
+    """Share of farm laptops driven through a hardware IP-KVM instead of software."""
+    vpn_login: float
+    """Chance per sign-in that it goes through a VPN/hosting exit rather than the farm IP."""
+    operator_slip: float
+    """Chance per day of one sign-in straight from the operators' own network abroad."""
+    concurrent_calls: float
+    """Chance per day of several video-call clients running at once."""
+    jiggler: float
+    """Chance that a farm laptop runs a mouse jiggler."""
+    exfil: float
+    """Chance per worker that exfiltration happens in the last part of the period."""
+    hiring_reuse: float
+    """Chance that a fraudulent hire reuses a phone, payroll account or ship address."""
+    voip_phone: float
+    """Chance that a fraudulent hire gave a VoIP number."""
+    ship_elsewhere: float
+    """Chance that a fraudulent hire's laptop went to an address other than home."""
+    rdp_inbound: float
+    """Chance per day of an inbound RDP session from the operators."""
+
+
+INTENSITIES: dict[str, Intensity] = {
+    "blatant": Intensity("blatant", 0.9, 0.9, 0.3, 0.6, 0.15, 0.6, 0.8, 0.9, 0.9, 0.9, 1.0, 0.5),
+    "default": Intensity("default", 0.7, 0.6, 0.25, 0.4, 0.05, 0.35, 0.5, 0.7, 0.7, 0.6, 0.8, 0.25),
+    "subtle": Intensity("subtle", 0.35, 0.2, 0.2, 0.2, 0.01, 0.12, 0.2, 0.35, 0.35, 0.3, 0.5, 0.08),
+}
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    workers: int = 60
+    days: int = 14
+    seed: int = 7
+    farms: int = 2
+    farm_size: tuple[int, int] = (3, 5)
+    lone_impostors: int = 1
+    intensity: Intensity = field(default_factory=lambda: INTENSITIES["default"])
+    start: date = date(2025, 11, 3)
+    confounders: bool = True
+    events_target: int | None = None
+    """When set, benchmarks size the run by events: the writer stops at this count."""
+    scenario: str = "default"
+
+    def with_scenario(self, name: str) -> SimConfig:
+        """Apply a named scenario: default, blatant, subtle, benign (no fraud at all)."""
+        if name == "benign":
+            return replace(self, farms=0, lone_impostors=0, scenario=name)
+        if name in INTENSITIES:
+            return replace(self, intensity=INTENSITIES[name], scenario=name)
+        raise ValueError(f"unknown scenario {name!r}: default, blatant, subtle or benign")
