@@ -178,6 +178,18 @@ _QUERY_NOTE = (
     "what rules and analysts query."
 )
 
+_QUERY_RESULT = _cols(
+    ("query_result_id", "int", "OCSF query result: 1 exists, 3 does not exist (a removed row)."),
+    ("query_result", "string", "Query result caption (Exists, Does not exist)."),
+)
+_OSQUERY_ACTION = _cols(
+    (
+        "unmapped.osquery_action",
+        "string",
+        "osquery row action: added, removed (no longer present) or snapshot.",
+    ),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in [
@@ -191,6 +203,7 @@ TABLES: dict[str, Table] = {
             _process("process", "Process"),
             _process("process.parent_process", "Parent"),
             _PROCESS_DETAIL,
+            _OSQUERY_ACTION,
         ),
         _event(
             "process_query",
@@ -202,6 +215,8 @@ TABLES: dict[str, Table] = {
             _process("process", "Process"),
             _process("process.parent_process", "Parent"),
             _PROCESS_DETAIL,
+            _QUERY_RESULT,
+            _OSQUERY_ACTION,
             note=_QUERY_NOTE,
         ),
         _event(
@@ -220,6 +235,7 @@ TABLES: dict[str, Table] = {
                 ("package.uid", "string", "Package id (bundle id, product code)."),
                 ("package.install_time", "timestamp", "When it was installed."),
             ),
+            _OSQUERY_ACTION,
         ),
         _event(
             "peripheral_device_query",
@@ -244,6 +260,8 @@ TABLES: dict[str, Table] = {
                 ("unmapped.usb_vendor_id", "string", "USB vendor id, 4 lowercase hex digits."),
                 ("unmapped.usb_product_id", "string", "USB product id, 4 lowercase hex digits."),
             ),
+            _QUERY_RESULT,
+            _OSQUERY_ACTION,
             note=_QUERY_NOTE,
         ),
         _event(
@@ -276,6 +294,8 @@ TABLES: dict[str, Table] = {
                 ("connection_info.protocol_name", "string", "Transport protocol."),
                 ("state", "string", "Socket state (LISTEN, ESTABLISHED…)."),
             ),
+            _QUERY_RESULT,
+            _OSQUERY_ACTION,
             note=_QUERY_NOTE,
         ),
         _event(
@@ -293,6 +313,8 @@ TABLES: dict[str, Table] = {
                 ("src_endpoint.ip", "string", "Address the session came from."),
                 ("src_endpoint.hostname", "string", "Host the session came from."),
             ),
+            _QUERY_RESULT,
+            _OSQUERY_ACTION,
             note=_QUERY_NOTE,
         ),
         _event(
@@ -307,6 +329,8 @@ TABLES: dict[str, Table] = {
                 ("group.name", "string", "Group name (Administrators, admin, sudo, wheel)."),
                 ("group.uid", "string", "Group id or SID."),
             ),
+            _QUERY_RESULT,
+            _OSQUERY_ACTION,
             note=_QUERY_NOTE,
         ),
         _event(
@@ -327,6 +351,7 @@ TABLES: dict[str, Table] = {
                 ("device.os.version", "string", "OS version."),
                 ("device.os.build", "string", "OS build."),
             ),
+            _OSQUERY_ACTION,
         ),
         _event(
             "network_activity",
@@ -601,6 +626,7 @@ TABLES: dict[str, Table] = {
             (0, "Uncategorized"),
             "Records farmhunt keeps but has no class mapping for (unknown osquery queries).",
             {},
+            _OSQUERY_ACTION,
             note="Kept so that nothing is dropped; `unmapped` holds the columns.",
         ),
     ]

@@ -1,0 +1,554 @@
+"""osquery result rows to OCSF columns, one builder per recognised table.
+
+Each builder reads a row through :class:`Columns`, which looks columns up case-insensitively,
+turns osquery's empty strings into nothing, parses numbers strictly (a non-numeric ``pid``
+quarantines the row) and remembers which columns it used: the rest go to ``unmapped``.
+Direct renames are data (``*_TEXT`` / ``*_INT`` dicts); functions only compute values
+(USB ids, EDID maker codes, protocol names, install dates).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from farmhunt.sources.base import RecordError
+from farmhunt.sources.values import basename, from_epoch, opt_int, opt_str, parse_time
+
+# --------------------------------------------------------------------------- row access
+
+
+class Columns:
+    """One result row: case-insensitive lookups that record which columns were used."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+        self.keys = {k.lower(): k for k in row if isinstance(k, str)}
+        self.used: set[str] = set()
+
+    def has(self, name: str) -> bool:
+        return name in self.keys
+
+    def peek(self, name: str) -> Any:
+        """A column's value without marking it used (it stays in ``unmapped`` too)."""
+        key = self.keys.get(name)
+        return None if key is None else self.row[key]
+
+    def raw(self, name: str) -> Any:
+        key = self.keys.get(name)
+        if key is None:
+            return None
+        self.used.add(name)
+        return self.row[key]
+
+    def text(self, *names: str) -> str | None:
+        """The first non-empty of ``names`` as text (osquery writes '' for NULL)."""
+        for name in names:
+            value = self.raw(name)
+            if isinstance(value, (dict, list)):
+                self.used.discard(name)
+                continue
+            text = opt_str(value)
+            if text is not None:
+                return text
+        return None
+
+    def int(self, name: str) -> int | None:
+        """An integer column; RecordError (quarantine) when it is not a number."""
+        return opt_int(self.raw(name), name)
+
+    def leftovers(self) -> dict[str, Any]:
+        return {k: v for k, v in self.row.items() if k.lower() not in self.used}
+
+
+@dataclass
+class Mapped:
+    """What a builder made of one row."""
+
+    table: str
+    activity_id: int
+    columns: dict[str, Any] = field(default_factory=dict)
+    time: datetime | None = None
+    """An event time from the row itself (evented tables); else the log line's time."""
+    original_time: str | None = None
+    """That event time as the row wrote it."""
+    note: str | None = None
+    """Why a recognised row was kept in base_event instead (e.g. not an admin group)."""
+
+
+def _copy(cols: Columns, text: dict[str, str], ints: dict[str, str], out: dict[str, Any]) -> None:
+    for source, target in text.items():
+        value = cols.text(source)
+        if value is not None:
+            out.setdefault(target, value)
+    for source, target in ints.items():
+        number = cols.int(source)
+        if number is not None and number >= 0:
+            out.setdefault(target, number)
+
+
+# --------------------------------------------------------------------------- value helpers
+
+_HEX_ID = re.compile(r"(?:0x)?([0-9a-f]{1,4})")
+
+
+def hex_id(value: Any) -> str | None:
+    """A USB/EDID 16-bit id as 4 lowercase hex digits ('0x1D6B', '1d6b', 7531 → '1d6b')."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"{value:04x}" if 0 <= value <= 0xFFFF else None
+    match = _HEX_ID.fullmatch(str(value).strip().lower())
+    return match.group(1).zfill(4) if match else None
+
+
+def edid_maker(vendor_hex: str | None) -> str | None:
+    """The 3-letter EDID/PNP manufacturer id packed in a display vendor id (31d8 → LNX)."""
+    if vendor_hex is None:
+        return None
+    number = int(vendor_hex, 16)
+    letters = ((number >> 10) & 31, (number >> 5) & 31, number & 31)
+    if number >= 0x8000 or not all(1 <= x <= 26 for x in letters):
+        return None
+    return "".join(chr(64 + x) for x in letters)
+
+
+def _soft_int(value: Any) -> int | None:
+    """A number if it is one (decimal or hex text); None otherwise, never an error."""
+    try:
+        return opt_int(value)
+    except RecordError:
+        try:
+            return int(str(value), 16)
+        except ValueError:
+            return None
+
+
+IP_PROTOCOLS = {1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp"}
+AF_UNIX = 1
+
+
+def protocol_name(value: Any) -> str | None:
+    number = _soft_int(value)
+    if number is None:
+        text = opt_str(value)
+        return text.lower() if text else None
+    return IP_PROTOCOLS.get(number, str(number) if number else None)
+
+
+def _soft_time(value: Any) -> datetime | None:
+    """An install/last-seen time in any common form, or None (never quarantines a row)."""
+    if value in (None, "", 0, "0", -1, "-1"):
+        return None
+    text = str(value).strip()
+    if re.fullmatch(r"\d{8}", text):  # Windows Installer InstallDate: YYYYMMDD
+        try:
+            return datetime.strptime(text, "%Y%m%d").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    try:
+        return parse_time(value)
+    except RecordError:
+        return None
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- processes
+
+PROCESS_TEXT = {
+    "name": "process.name",
+    "cmdline": "process.cmd_line",
+    "cwd": "process.working_directory",
+    "username": "process.user.name",
+}
+PROCESS_INT = {"pid": "process.pid", "parent": "process.parent_process.pid"}
+EPOCH_2001 = 978_307_200
+"""Older osquery wrote processes.start_time as seconds since boot; only epochs count."""
+
+
+def _hashes(cols: Columns) -> dict[str, str] | None:
+    found = {a: v for a in ("md5", "sha1", "sha256") if (v := cols.text(a))}
+    return found or None
+
+
+def processes(cols: Columns, action: str) -> Mapped:
+    out: dict[str, Any] = {}
+    _copy(cols, PROCESS_TEXT, PROCESS_INT, out)
+    path = cols.text("path")
+    if path:
+        out["process.file.path"] = path
+        out["process.file.name"] = basename(path)
+    start = cols.int("start_time")
+    if start is not None and start > EPOCH_2001:
+        out["process.created_time"] = from_epoch(start, "start_time")
+    elif start is not None:
+        cols.used.discard("start_time")
+    out["process.file.hashes"] = _hashes(cols)
+    return Mapped("process_query", 1, out)
+
+
+_EVENT_TYPES = {
+    "exec": 1,
+    "fork": 1,
+    "processstart": 1,
+    "execve": 1,
+    "execveat": 1,
+    "clone": 1,
+    "vfork": 1,
+    "exit": 2,
+    "processstop": 2,
+}
+
+
+def process_events(cols: Columns, action: str) -> Mapped:
+    out: dict[str, Any] = {}
+    _copy(
+        cols,
+        {"cmdline": "process.cmd_line", "cwd": "process.working_directory"},
+        {"pid": "process.pid", "parent": "process.parent_process.pid"},
+        out,
+    )
+    _copy(cols, {"username": "process.user.name"}, {"ppid": "process.parent_process.pid"}, out)
+    path = cols.text("path")
+    if path:
+        out["process.file.path"] = path
+        out["process.file.name"] = out["process.name"] = basename(path)
+    kind = (cols.text("event_type", "type", "syscall") or "").lower()
+    activity = _EVENT_TYPES.get(kind, 1 if not kind else 99)
+    when = cols.int("time")
+    time = from_epoch(when, "time") if when and when > EPOCH_2001 else None
+    if time is None:
+        cols.used.discard("time")
+    original = str(cols.peek("time")) if time is not None else None
+    return Mapped("process_activity", activity, out, time=time, original_time=original)
+
+
+# --------------------------------------------------------------------------- software
+
+SOFTWARE_TYPES: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (t, frozenset(c.split()))
+    for t, c in (
+        (
+            "chrome_extension",
+            "browser_type profile profile_path referenced_identifier from_webstore update_url "
+            "manifest_hash persistent permissions optional_permissions",
+        ),
+        ("firefox_addon", "creator source_url visible autoupdate"),
+        ("vscode_extension", "publisher_id vscode_edition prerelease installed_at"),
+        ("jetbrains_plugin", "product_type"),
+        ("safari_extension", "sdk"),
+        (
+            "app",
+            "bundle_identifier bundle_short_version bundle_version bundle_executable "
+            "bundle_name bundle_package_type",
+        ),
+        (
+            "program",
+            "publisher install_location identifying_number uninstall_string install_source "
+            "language upgrade_code package_family_name install_date",
+        ),
+        ("homebrew", "auto_updates app_name prefix"),
+        ("rpm", "release package_group sha1 epoch"),
+        ("deb", "revision maintainer section priority admindir"),
+        ("npm_package", "homepage depth max_depth"),
+        ("python_package", "directory"),
+        ("chocolatey_package", "summary"),
+    )
+)
+SOFTWARE_NAME_HINTS = (
+    ("chrome", "chrome_extension"),
+    ("rpm", "rpm"),
+    ("deb", "deb"),
+    ("program", "program"),
+    ("brew", "homebrew"),
+    ("app", "app"),
+)
+
+
+def software_type(cols: Columns, query_name: str) -> str | None:
+    for kind, indicators in SOFTWARE_TYPES:
+        if any(cols.has(c) for c in indicators):
+            return kind
+    name = query_name.lower()
+    return next((kind for hint, kind in SOFTWARE_NAME_HINTS if hint in name), None)
+
+
+def software(cols: Columns, action: str, query_name: str = "") -> Mapped:
+    kind = software_type(cols, query_name)
+    out: dict[str, Any] = {
+        "package.name": cols.text("name", "bundle_name", "display_name"),
+        "package.version": cols.text("version", "bundle_short_version", "bundle_version"),
+        "package.vendor_name": cols.text("publisher", "vendor", "maintainer", "author", "creator"),
+        "package.type": kind,
+        "package.path": cols.text("install_location", "path"),
+        "package.uid": cols.text("identifying_number", "bundle_identifier", "identifier", "uuid"),
+    }
+    for column in ("install_timestamp", "install_date", "installed_at", "install_time"):
+        if not cols.has(column):
+            continue
+        when = _soft_time(cols.raw(column))
+        if when is not None:
+            out["package.install_time"] = when
+            break
+        cols.used.discard(column)
+    return Mapped("software_inventory_info", 2, out)
+
+
+# --------------------------------------------------------------------------- peripherals
+
+USB_CLASSES: dict[int, tuple[str, int]] = {
+    1: ("Audio", 99),
+    2: ("Communications", 99),
+    3: ("HID", 99),
+    5: ("Physical", 99),
+    6: ("Image", 99),
+    7: ("Printer", 4),
+    8: ("External Storage", 1),
+    9: ("Hub", 99),
+    10: ("CDC Data", 99),
+    11: ("Smart Card", 99),
+    13: ("Content Security", 99),
+    14: ("Webcam", 10),
+    15: ("Personal Healthcare", 99),
+    16: ("Audio/Video", 99),
+    17: ("Billboard", 99),
+    18: ("USB Type-C Bridge", 99),
+    220: ("Diagnostic", 99),
+    224: ("Wireless Controller", 99),
+    239: ("Miscellaneous", 99),
+    254: ("Application Specific", 99),
+    255: ("Vendor Specific", 99),
+}
+"""USB base class (bDeviceClass, decimal as osquery writes it) → (type, OCSF type_id)."""
+HID_BOOT_PROTOCOLS = {1: ("Keyboard", 2), 2: ("Mouse", 3)}
+
+
+def usb_type(cols: Columns) -> tuple[str | None, int | None]:
+    if not cols.has("class"):
+        return None, None
+    base = _soft_int(cols.peek("class"))
+    if base is None:
+        return None, None
+    if base == 0:
+        return None, 0  # class given per interface: unknown at device level
+    if base == 3:
+        sub, proto = _soft_int(cols.peek("subclass")), _soft_int(cols.peek("protocol"))
+        if sub == 1 and proto in HID_BOOT_PROTOCOLS:
+            return HID_BOOT_PROTOCOLS[proto]
+    return USB_CLASSES.get(base, (f"USB class {base}", 99))
+
+
+def usb_devices(cols: Columns, action: str) -> Mapped:
+    vid_raw = cols.raw("vendor_id")
+    pid_raw = cols.raw("model_id") if cols.has("model_id") else cols.raw("product_id")
+    vid, pid = hex_id(vid_raw), hex_id(pid_raw)
+    if vid_raw not in (None, "") and vid is None:
+        cols.used.discard("vendor_id")
+    if pid_raw not in (None, "") and pid is None:
+        cols.used.discard("model_id")
+        cols.used.discard("product_id")
+    kind, type_id = usb_type(cols)
+    out: dict[str, Any] = {
+        "peripheral_device.name": cols.text("model", "product"),
+        "peripheral_device.vendor_name": cols.text("vendor", "manufacturer"),
+        "peripheral_device.model": pid,
+        "peripheral_device.vendor_id_list": [vid] if vid else None,
+        "peripheral_device.serial_number": cols.text("serial", "serial_number"),
+        "peripheral_device.uid": f"{vid}:{pid}" if vid and pid else None,
+        "peripheral_device.type": kind,
+        "peripheral_device.type_id": type_id,
+        "unmapped.usb_vendor_id": vid,
+        "unmapped.usb_product_id": pid,
+    }
+    return Mapped("peripheral_device_query", 1, out)
+
+
+def connected_displays(cols: Columns, action: str) -> Mapped:
+    vendor_raw, product_raw = cols.raw("vendor_id"), cols.raw("product_id")
+    vendor, product = hex_id(vendor_raw), hex_id(product_raw)
+    maker = edid_maker(vendor)
+    ids = [v for v in (vendor, maker) if v]
+    if vendor is None and opt_str(vendor_raw):
+        ids.append(str(vendor_raw))
+    out: dict[str, Any] = {
+        "peripheral_device.name": cols.text("name"),
+        "peripheral_device.model": product or opt_str(product_raw),
+        "peripheral_device.vendor_id_list": ids or None,
+        "peripheral_device.serial_number": cols.text("serial_number", "serial"),
+        "peripheral_device.uid": f"{vendor}:{product}" if vendor and product else None,
+        "peripheral_device.type": "Monitor",
+        "peripheral_device.type_id": 7,
+    }
+    return Mapped("peripheral_device_query", 1, out)
+
+
+# --------------------------------------------------------------------------- network
+
+
+def _socket_process(cols: Columns, out: dict[str, Any]) -> None:
+    _copy(cols, {"name": "process.name", "username": "process.user.name"}, {}, out)
+    _copy(cols, {"cmdline": "process.cmd_line"}, {"pid": "process.pid"}, out)
+    if _soft_int(cols.peek("family")) == AF_UNIX:
+        return  # path is the UNIX socket's, not the process's: it stays in unmapped
+    path = cols.text("process_path", "path")
+    if path:
+        out["process.file.path"] = path
+        out["process.file.name"] = basename(path)
+
+
+def listening_ports(cols: Columns, action: str) -> Mapped:
+    out: dict[str, Any] = {}
+    _socket_process(cols, out)
+    protocol = protocol_name(cols.raw("protocol"))
+    port = cols.int("port")
+    out.update(
+        {
+            "src_endpoint.ip": cols.text("address"),
+            "src_endpoint.port": port if port else None,
+            "connection_info.protocol_name": protocol,
+            "state": "LISTEN" if protocol == "tcp" else None,
+        }
+    )
+    return Mapped("network_connection_query", 1, out)
+
+
+def process_open_sockets(cols: Columns, action: str) -> Mapped:
+    out: dict[str, Any] = {}
+    _socket_process(cols, out)
+    local, remote = cols.int("local_port"), cols.int("remote_port")
+    out.update(
+        {
+            "src_endpoint.ip": cols.text("local_address"),
+            "src_endpoint.port": local if local else None,
+            "dst_endpoint.ip": cols.text("remote_address"),
+            "dst_endpoint.port": remote if remote else None,
+            "connection_info.protocol_name": protocol_name(cols.raw("protocol")),
+            "state": cols.text("state"),
+        }
+    )
+    return Mapped("network_connection_query", 1, out)
+
+
+# --------------------------------------------------------------------------- users
+
+
+def logged_in_users(cols: Columns, action: str) -> Mapped:
+    out: dict[str, Any] = {
+        "user.name": cols.text("user"),
+        "user.uid": cols.text("sid"),
+        "session.terminal": cols.text("tty"),
+    }
+    host = cols.text("host")
+    if host and _is_ip(host):
+        out["src_endpoint.ip"] = host.strip("[]")
+    elif host and not host.startswith(":"):  # ':0' is a local X display, not a host
+        out["src_endpoint.hostname"] = host
+    elif host:
+        cols.used.discard("host")
+    when = cols.int("time")
+    if when and when > 0:
+        out["session.created_time"] = from_epoch(when, "time")
+    return Mapped("user_session_query", 1, out)
+
+
+ADMIN_GROUPS = frozenset(
+    {
+        "administrators",
+        "admin",
+        "admins",
+        "sudo",
+        "wheel",
+        "administratoren",
+        "administrateurs",
+        "administradores",
+        "amministratori",
+        "administratorzy",
+        "beheerders",
+        "järjestelmänvalvojat",
+        "administratörer",
+        "администраторы",
+    }
+)
+"""Local administrator groups: Windows (with common localisations), macOS and Linux."""
+WINDOWS_ADMINISTRATORS_SID = "S-1-5-32-544"
+
+
+def local_admins(cols: Columns, action: str, query_name: str = "") -> Mapped:
+    group = cols.text("groupname", "group")
+    group_sid = cols.text("group_sid")
+    out: dict[str, Any] = {
+        "user.name": cols.text("username", "user"),
+        "user.uid": cols.text("uuid", "sid", "uid"),
+        "group.name": group,
+        "group.uid": group_sid or cols.text("gid"),
+    }
+    is_admin = (group is not None and group.lower() in ADMIN_GROUPS) or (
+        group_sid is not None and group_sid.upper() == WINDOWS_ADMINISTRATORS_SID
+    )
+    if group is None and group_sid is None:
+        is_admin = any(h in query_name.lower() for h in ("admin", "sudo", "wheel"))
+    if not is_admin:
+        return Mapped("base_event", 0, note="group membership outside the local admin groups")
+    return Mapped("admin_group_query", 1, out)
+
+
+# --------------------------------------------------------------------------- the host
+
+DEVICE_TEXT = {
+    "computer_name": "device.name",
+    "hardware_serial": "device.hw_info.serial_number",
+    "uuid": "device.hw_info.uuid",
+    "cpu_brand": "device.hw_info.cpu_type",
+    "hardware_vendor": "device.vendor_name",
+    "hardware_model": "device.model",
+    "version": "device.os.version",
+    "build": "device.os.build",
+    "name": "device.os.name",
+}
+
+
+def system_info(cols: Columns, action: str) -> Mapped:
+    out: dict[str, Any] = {}
+    _copy(cols, DEVICE_TEXT, {"physical_memory": "device.hw_info.ram_size"}, out)
+    if "device.os.version" not in out:
+        parts = [cols.text(p) for p in ("major", "minor", "patch")]
+        if parts[0] is not None:
+            out["device.os.version"] = ".".join(p for p in parts if p is not None)
+    return Mapped("device_inventory_info", 2, out)
+
+
+Builder = Callable[[Columns, str], Mapped]
+BUILDERS: dict[str, Builder] = {
+    "processes": processes,
+    "process_events": process_events,
+    "usb_devices": usb_devices,
+    "connected_displays": connected_displays,
+    "listening_ports": listening_ports,
+    "process_open_sockets": process_open_sockets,
+    "logged_in_users": logged_in_users,
+    "system_info": system_info,
+}
+"""Builders that need only the row; ``software`` and ``local_admins`` also take the
+query name (a type or admin hint) and are called by the parser directly."""
+
+QUERY_TABLES = frozenset(
+    {
+        "process_query",
+        "peripheral_device_query",
+        "network_connection_query",
+        "user_session_query",
+        "admin_group_query",
+    }
+)
+"""OCSF Query classes: they carry query_result_id (1 exists, 3 no longer exists)."""
