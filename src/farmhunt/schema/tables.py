@@ -479,6 +479,25 @@ TABLES: dict[str, Table] = {
                     "bool",
                     "IdP flagged the sign-in as suspicious (Google is_suspicious, warnings).",
                 ),
+                ("status_code", "string", "Source's result code (Entra errorCode, Okta result)."),
+                ("src_endpoint.device.name", "string", "Client device name as the IdP reports it."),
+                ("src_endpoint.device.is_managed", "bool", "IdP says the device is managed."),
+                ("src_endpoint.device.is_compliant", "bool", "IdP says the device is compliant."),
+                (
+                    "src_endpoint.intermediate_ips",
+                    "strings",
+                    "Forwarding hops between client and IdP (Okta request.ipChain, minus the client).",
+                ),
+                (
+                    "unmapped.behaviors",
+                    "strings",
+                    "Okta behaviour detections that fired (New Country, New Device, Velocity…).",
+                ),
+                (
+                    "unmapped.risk_event_types",
+                    "strings",
+                    "Entra risk detections (anonymizedIPAddress, impossibleTravel…).",
+                ),
             ),
         ),
         _event(
@@ -504,6 +523,7 @@ TABLES: dict[str, Table] = {
             _USER,
             _endpoint("src_endpoint", "Client"),
             _HTTP,
+            _cols(("src_endpoint.is_proxy", "bool", "Source flags the address as a proxy/VPN.")),
         ),
         _event(
             "group_management",
@@ -524,6 +544,9 @@ TABLES: dict[str, Table] = {
                 ("group.name", "string", "Group name."),
                 ("group.uid", "string", "Group SID or id."),
             ),
+            _endpoint("src_endpoint", "Client"),
+            _HTTP,
+            _cols(("src_endpoint.is_proxy", "bool", "Source flags the address as a proxy/VPN.")),
         ),
         _event(
             "api_activity",
@@ -535,6 +558,7 @@ TABLES: dict[str, Table] = {
             _endpoint("src_endpoint", "Client"),
             _HTTP,
             _cols(
+                ("src_endpoint.is_proxy", "bool", "Source flags the address as a proxy/VPN."),
                 ("api.operation", "string", "Operation (GitHub action such as git.clone)."),
                 ("api.service.name", "string", "Service (github, okta…)."),
                 ("resources", "json", "Resources acted on: JSON list of {type, name, uid}."),
