@@ -93,7 +93,7 @@ def test_binary_empty_and_unknown_files_get_one_clear_error(tmp_path: Path) -> N
     prose = tmp_path / "notes.txt"
     prose.write_text("Dear team,\nthese are not logs.\n")
     results = ingest(tmp_path / "ws", binary, empty, unknown, prose)
-    assert [r.status for r in results] == ["error"] * 4
+    assert [r.status for r in results] == ["error", "empty", "error", "error"]
     messages = [r.message for r in results]
     assert "binary file" in messages[0]
     assert "empty file" in messages[1]

@@ -49,7 +49,8 @@ def test_appended_log_imports_only_new_lines(tmp_path: Path) -> None:
     uids = query(tmp_path / "ws", 'SELECT count(DISTINCT "metadata.uid") FROM process_activity')
     assert uids == [(10,)]
     [(lines,)] = query(
-        tmp_path / "ws", 'SELECT list("raw_source.record" ORDER BY 1) FROM process_activity'
+        tmp_path / "ws",
+        'SELECT list("raw_source.record" ORDER BY "raw_source.record") FROM process_activity',
     )
     assert lines == list(range(1, 11)), "line numbers continue across the append"
 

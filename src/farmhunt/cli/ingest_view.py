@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from farmhunt.cli.identity_view import check_aliases, parser_options, resolve_and_report
 from farmhunt.cli.safe import clean, text
 from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths, summarize
 from farmhunt.store.workspace import Workspace, WorkspaceError
@@ -21,18 +22,28 @@ def run_ingest(
     max_record_bytes: int,
     console: Console,
     err: Console,
+    column_map: str | None = None,
+    aliases: Path | None = None,
 ) -> int:
-    """Ingest and report; exit code 1 when any file could not be read at all."""
+    """Ingest and report; exit code 1 when any file could not be read at all.
+
+    Identity resolution runs at the end (``aliases`` is first copied into the workspace).
+    """
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         err.print(text(f"error: no such file or directory: {', '.join(missing)}", "red"))
+        return 2
+    parser_opts = parser_options(column_map, err)
+    if parser_opts is None or not check_aliases(aliases, err):
         return 2
     try:
         ws = Workspace(workspace, create=True)
     except WorkspaceError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2
-    options = IngestOptions(format=fmt, max_record_bytes=max_record_bytes)
+    options = IngestOptions(
+        format=fmt, max_record_bytes=max_record_bytes, parser_options=parser_opts
+    )
     started = time.perf_counter()
     progress = Progress(
         TextColumn("{task.description}"),
@@ -58,16 +69,17 @@ def run_ingest(
         if result.status == "error":
             err.print(text(f"error: {result.path}: {result.message}", "red"))
         else:
+            quiet = result.status in ("skipped", "empty")
             rate = result.records / result.seconds if result.seconds > 0 else 0.0
             line = (
                 f"{result.status:>9}  {result.path}  [{result.format}]  "
                 f"{result.stored:,} stored, {result.rejected:,} rejected"
             )
-            if result.status != "skipped":
+            if not quiet:
                 line += f", {rate:,.0f} records/s"
             if result.message:
                 line += f"  ({result.message})"
-            console.print(text(line, "dim" if result.status == "skipped" else "", limit=400))
+            console.print(text(line, "dim" if quiet else "", limit=400))
 
     try:
         with ws, progress:
@@ -104,4 +116,6 @@ def run_ingest(
         f"{total:,} events stored in {seconds:.1f}s; quarantined records are listed by "
         f"`farmhunt stats --workspace {clean(str(workspace))}`."
     )
-    return 1 if any(r.status == "error" for r in results) else 0
+    with Workspace(workspace) as again:
+        resolved = resolve_and_report(again, console, err, aliases)
+    return 1 if resolved or any(r.status == "error" for r in results) else 0

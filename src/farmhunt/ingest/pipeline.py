@@ -56,7 +56,7 @@ class FileResult:
     path: str
     format: str | None
     status: str
-    """imported, resumed, appended, skipped (already imported) or error."""
+    """imported, resumed, appended, skipped (already imported), empty or error."""
     stored: int = 0
     rejected: int = 0
     records: int = 0
@@ -108,7 +108,10 @@ def ingest_file(
             raise FileError("no such file")
         sample = read_sample(path)
         if not sample.head:
-            raise FileError("empty file: nothing to import")
+            # Rotated or quiet logs are often empty: worth a line, not a failure.
+            return FileResult(
+                path, options.format, "empty", message="empty file: nothing to import"
+            )
         parser = get_parser(options.format) if options.format else choose_parser(sample)
         result = _ingest(workspace, path, sample, parser, options, progress)
     except FileError as exc:

@@ -198,12 +198,17 @@ def json_layout(text: str) -> str | None:
         return "array"
     if stripped[0] != "{":
         return None
-    first_line = stripped.split("\n", 1)[0].strip()
-    try:
-        value = orjson.loads(first_line)
-    except orjson.JSONDecodeError:
-        return "document"
-    return "ndjson" if isinstance(value, dict) else None
+    # NDJSON when any of the first lines is a whole object on its own: the first line
+    # alone can be a fragment (a log truncated by copytruncate rotation).
+    lines = [line.strip() for line in stripped.split("\n", 6)[:6]]
+    for line in lines[:-1] if len(lines) > 1 else lines:
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return "ndjson"
+    return "document"
 
 
 def unwrap(value: Any) -> list[Any] | None:

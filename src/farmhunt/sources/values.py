@@ -18,6 +18,7 @@ from farmhunt.sources.base import RecordError
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FRACTION = re.compile(r"\.(\d+)")
 _CALENDAR = "%a %b %d %H:%M:%S %Y UTC"
+_COMPACT_DATE = re.compile(r"((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 
 
 def parse_time(value: Any, field: str = "time") -> datetime:
@@ -30,6 +31,14 @@ def parse_time(value: Any, field: str = "time") -> datetime:
         return from_epoch(value, field)
     if isinstance(value, str):
         text = value.strip()
+        compact = _COMPACT_DATE.fullmatch(text)
+        if compact:
+            # YYYYMMDD (Windows InstallDate, HR exports), not 1970 epoch seconds.
+            year, month, day = (int(g) for g in compact.groups())
+            try:
+                return datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                raise RecordError(f"{field} {text!r} is not a date") from None
         if re.fullmatch(r"-?\d+(\.\d+)?", text):
             return from_epoch(float(text), field)
         try:
