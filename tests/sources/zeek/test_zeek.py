@@ -496,3 +496,10 @@ def test_header_without_separator_line_uses_zeek_defaults(tmp_path: Path) -> Non
     rows = _rows(path)
     assert len(rows) == 5 and rows[1]["keyboard_info.keyboard_layout"] == "Korean"
     assert parse_sample(path, expected_format="zeek-tsv")
+
+
+def test_json_value_of_the_wrong_shape_names_its_field(tmp_path: Path) -> None:
+    entry = json.loads((SAMPLES / "ssl-millis.json").read_text().splitlines()[0])
+    path = _write(tmp_path / "ssl.json", json.dumps({**entry, "server_name": ["a", "b"]}))
+    outcome = parse_sample(path, expected_format="zeek-json")[0]
+    assert outcome["quarantine"]["reason"] == "server_name is a list, not text: \"['a', 'b']\""

@@ -133,12 +133,12 @@ class _Fields:
         return rest or None
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, field: str) -> str | None:
     """A string field as written; None when unset or empty."""
     if value is None or value == "":
         return None
     if isinstance(value, (dict, list)):
-        raise RecordError(f"expected text, got {type(value).__name__} {str(value)[:40]!r}")
+        raise RecordError(f"{field} is a {type(value).__name__}, not text: {str(value)[:40]!r}")
     return value if isinstance(value, str) else str(value)
 
 
@@ -147,7 +147,7 @@ def _count(value: Any, field: str) -> int | None:
 
 
 def _ip(value: Any, field: str) -> str | None:
-    text = _text(value)
+    text = _text(value, field)
     if text is None:
         return None
     text = text.strip()
@@ -196,7 +196,7 @@ def _fallback_time(value: Any) -> datetime:
 def _fingerprints(value: Any) -> list[dict[str, Any]] | None:
     """The leaf certificate's fingerprint (first of ``cert_chain_fps``) as OCSF objects."""
     chain = _list(value)
-    first = _text(chain[0]) if chain else None
+    first = _text(chain[0], "cert_chain_fps") if chain else None
     if first is None:
         return None
     algorithm_id, algorithm = (
@@ -214,10 +214,10 @@ Mapped = tuple[str, int, dict[str, Any]]
 
 
 def _conn(fields: _Fields) -> Mapped:
-    proto = _text(fields.take("proto"))
+    proto = _text(fields.take("proto"), "proto")
     # For ICMP Zeek puts the message type and code in the port fields: not ports.
     columns = _endpoints(fields, ports=proto != "icmp")
-    state = _text(fields.peek("conn_state"))
+    state = _text(fields.peek("conn_state"), "conn_state")
     activity, status_id, meaning = CONN_STATES.get(state or "", (6, 0, None))
     local_orig = opt_bool(fields.peek("local_orig"))
     local_resp = opt_bool(fields.peek("local_resp"))
@@ -229,9 +229,9 @@ def _conn(fields: _Fields) -> Mapped:
     columns.update(
         {
             "connection_info.protocol_name": proto,
-            "connection_info.uid": _text(fields.take("uid")),
+            "connection_info.uid": _text(fields.take("uid"), "uid"),
             "connection_info.direction_id": direction,
-            "app_name": _text(fields.take("service")),
+            "app_name": _text(fields.take("service"), "service"),
             "duration": _millis(fields.take("duration"), "duration"),
             "traffic.bytes_out": _count(fields.take("orig_bytes"), "orig_bytes"),
             "traffic.bytes_in": _count(fields.take("resp_bytes"), "resp_bytes"),
@@ -248,7 +248,7 @@ def _conn(fields: _Fields) -> Mapped:
 def _dns(fields: _Fields) -> Mapped:
     columns = _endpoints(fields)
     rcode = _count(fields.peek("rcode"), "rcode")
-    rcode_name = _text(fields.take("rcode_name"))
+    rcode_name = _text(fields.take("rcode_name"), "rcode_name")
     answers = _list(fields.take("answers"))
     ttls = _list(fields.take("TTLs"))
     rows = []
@@ -260,13 +260,13 @@ def _dns(fields: _Fields) -> Mapped:
     answered = rcode is not None or rcode_name is not None or bool(answers)
     columns.update(
         {
-            "query.hostname": _text(fields.take("query")),
-            "query.type": _text(fields.take("qtype_name")),
+            "query.hostname": _text(fields.take("query"), "query"),
+            "query.type": _text(fields.take("qtype_name"), "qtype_name"),
             "rcode": rcode_name,
             "rcode_id": _rcode_id(rcode, rcode_name),
             "answers": rows or None,
-            "connection_info.protocol_name": _text(fields.take("proto")),
-            "connection_info.uid": _text(fields.take("uid")),
+            "connection_info.protocol_name": _text(fields.take("proto"), "proto"),
+            "connection_info.uid": _text(fields.take("uid"), "uid"),
         }
     )
     return "dns_activity", 6 if answered else 1, columns
@@ -290,20 +290,20 @@ def _ssl(fields: _Fields) -> Mapped:
     status_id = None if established is None else (1 if established else 2)
     columns.update(
         {
-            "connection_info.uid": _text(fields.take("uid")),
-            "tls.sni": _text(fields.take("server_name")),
-            "tls.version": _text(fields.take("version")),
-            "tls.cipher": _text(fields.take("cipher")),
-            "tls.certificate.subject": _text(fields.take("subject")),
-            "tls.certificate.issuer": _text(fields.take("issuer")),
+            "connection_info.uid": _text(fields.take("uid"), "uid"),
+            "tls.sni": _text(fields.take("server_name"), "server_name"),
+            "tls.version": _text(fields.take("version"), "version"),
+            "tls.cipher": _text(fields.take("cipher"), "cipher"),
+            "tls.certificate.subject": _text(fields.take("subject"), "subject"),
+            "tls.certificate.issuer": _text(fields.take("issuer"), "issuer"),
             "tls.certificate.fingerprints": _fingerprints(fields.peek("cert_chain_fps")),
-            "tls.ja3_hash.value": _text(fields.take("ja3")),
-            "tls.ja3s_hash.value": _text(fields.take("ja3s")),
+            "tls.ja3_hash.value": _text(fields.take("ja3"), "ja3"),
+            "tls.ja3s_hash.value": _text(fields.take("ja3s"), "ja3s"),
             "status_id": status_id,
             "status": None
             if established is None
             else ("established" if established else "not established"),
-            "status_detail": _text(fields.take("last_alert")),
+            "status_detail": _text(fields.take("last_alert"), "last_alert"),
         }
     )
     return "network_activity", 6, columns
@@ -311,14 +311,14 @@ def _ssl(fields: _Fields) -> Mapped:
 
 def _rdp(fields: _Fields) -> Mapped:
     columns = _endpoints(fields)
-    cookie = _text(fields.take("cookie"))
-    client_name = _text(fields.peek("client_name"))
+    cookie = _text(fields.take("cookie"), "cookie")
+    client_name = _text(fields.peek("client_name"), "client_name")
     hostname = client_name.rstrip("\x00 ") if client_name else None
     if hostname == client_name:
         fields.take("client_name")  # exact: no need to keep a copy in unmapped
-    depth = _text(fields.peek("requested_color_depth"))
+    depth = _text(fields.peek("requested_color_depth"), "requested_color_depth")
     depth_match = _COLOR_DEPTH.fullmatch(depth) if depth else None
-    result = _text(fields.take("result"))
+    result = _text(fields.take("result"), "result")
     if result is not None:
         activity, status_id = RDP_RESULTS.get(result, (0, 0))
         if activity == 0:
@@ -336,18 +336,22 @@ def _rdp(fields: _Fields) -> Mapped:
         activity, status_id = 1, 0
     columns.update(
         {
-            "connection_info.uid": _text(fields.take("uid")),
+            "connection_info.uid": _text(fields.take("uid"), "uid"),
             "identifier_cookie": cookie,
             "user.name": (cookie.strip() or None) if cookie else None,
             "src_endpoint.hostname": hostname or None,
-            "protocol_ver": _text(fields.take("client_build")),
-            "keyboard_info.keyboard_layout": _text(fields.take("keyboard_layout")),
+            "protocol_ver": _text(fields.take("client_build"), "client_build"),
+            "keyboard_info.keyboard_layout": _text(
+                fields.take("keyboard_layout"), "keyboard_layout"
+            ),
             "remote_display.physical_width": _count(fields.take("desktop_width"), "desktop_width"),
             "remote_display.physical_height": _count(
                 fields.take("desktop_height"), "desktop_height"
             ),
             "remote_display.color_depth": int(depth_match.group(1)) if depth_match else None,
-            "unmapped.client_dig_product_id": _text(fields.take("client_dig_product_id")),
+            "unmapped.client_dig_product_id": _text(
+                fields.take("client_dig_product_id"), "client_dig_product_id"
+            ),
             "status": result,
             "status_id": status_id,
         }
@@ -357,9 +361,9 @@ def _rdp(fields: _Fields) -> Mapped:
 
 def _http(fields: _Fields) -> Mapped:
     columns = _endpoints(fields)
-    method = _text(fields.take("method"))
-    host = _text(fields.take("host"))
-    uri = _text(fields.take("uri"))
+    method = _text(fields.take("method"), "method")
+    host = _text(fields.take("host"), "host")
+    uri = _text(fields.take("uri"), "uri")
     url: str | None
     if uri and (method == "CONNECT" or uri.startswith(("http://", "https://"))):
         url = uri
@@ -370,10 +374,10 @@ def _http(fields: _Fields) -> Mapped:
     code = fields.take("status_code")
     columns.update(
         {
-            "http_request.user_agent": _text(fields.take("user_agent")),
+            "http_request.user_agent": _text(fields.take("user_agent"), "user_agent"),
             "http_request.url.url_string": url,
             "status": None if code is None else str(_count(code, "status_code")),
-            "status_detail": _text(fields.take("status_msg")),
+            "status_detail": _text(fields.take("status_msg"), "status_msg"),
         }
     )
     activity = HTTP_METHODS.get(method.upper(), 99) if method else 0
