@@ -242,7 +242,9 @@ class OktaSystemLogParser(Parser):
             "securityContext.asOrg",
         )
         put("src_endpoint.location.isp", opt_str(security.get("isp")), "securityContext.isp")
-        put("src_endpoint.domain", opt_str(security.get("domain")), "securityContext.domain")
+        domain = opt_str(security.get("domain"))
+        if domain != ".":  # Okta writes "." when it knows no domain for the address
+            put("src_endpoint.domain", domain, "securityContext.domain")
         is_proxy = security.get("isProxy")
         if is_proxy is not None and not isinstance(is_proxy, bool):
             parsed = opt_bool(is_proxy)
