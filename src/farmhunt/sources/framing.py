@@ -128,8 +128,8 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
                 ),
             )
             continue
-        stripped = line.strip()
-        if not stripped:
+        stripped = line.rstrip(b"\r\n")
+        if not stripped.strip():
             continue
         try:
             stripped.decode("utf-8")
@@ -155,8 +155,8 @@ def _iter_transcoded_lines(
     try:
         for line in text:
             number += 1
-            stripped = line.strip()
-            if not stripped:
+            stripped = line.rstrip("\r\n")
+            if not stripped.strip():
                 continue
             encoded = stripped.encode("utf-8")
             if len(encoded) > stream.max_record_bytes:

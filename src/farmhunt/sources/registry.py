@@ -42,11 +42,20 @@ def get_parser(name: str) -> Parser:
 def choose_parser(sample: Sample) -> Parser:
     """The parser most sure of the sample, or a FileError that says what the file looked like."""
     scored = sorted(
-        ((p.sniff(sample), p.name, p) for p in all_parsers().values()), key=lambda t: (-t[0], t[1])
+        ((_safe_sniff(p, sample), p.name, p) for p in all_parsers().values()),
+        key=lambda t: (-t[0], t[1]),
     )
     if scored and scored[0][0] > 0:
         return scored[0][2]
     raise FileError(describe_unrecognized(sample))
+
+
+def _safe_sniff(parser: Parser, sample: Sample) -> float:
+    """A parser whose sniff fails on odd input must not stop every other from answering."""
+    try:
+        return float(parser.sniff(sample))
+    except Exception:
+        return 0.0
 
 
 def describe_unrecognized(sample: Sample) -> str:
