@@ -56,12 +56,45 @@ def ingest(
     max_record_bytes: Annotated[
         int, typer.Option(help="Largest record accepted; larger ones are quarantined.")
     ] = 16 * 1024 * 1024,
+    column_map: Annotated[
+        str | None,
+        typer.Option(
+            "--column-map",
+            help="Column mapping for HR roster / device inventory CSVs: a YAML file, or a "
+            "shipped mapping's name (bamboohr). See docs/sources/hr.md.",
+        ),
+    ] = None,
+    aliases: Annotated[
+        Path | None,
+        typer.Option(
+            "--aliases",
+            help="Alias CSV (identifier,worker) for identity resolution; copied into the "
+            "workspace as aliases.csv. See docs/identity.md.",
+        ),
+    ] = None,
 ) -> None:
     """Import logs into the workspace's OCSF store (re-importing a file adds nothing)."""
     from farmhunt.cli.ingest_view import run_ingest
 
-    code = run_ingest(paths, workspace, format, max_record_bytes, console, err)
+    code = run_ingest(paths, workspace, format, max_record_bytes, console, err, column_map, aliases)
     raise typer.Exit(code)
+
+
+@app.command()
+def resolve(
+    workspace: WorkspaceOpt,
+    aliases: Annotated[
+        Path | None,
+        typer.Option(
+            "--aliases",
+            help="Alias CSV (identifier,worker); copied into the workspace as aliases.csv.",
+        ),
+    ] = None,
+) -> None:
+    """Link every person and host in the events to a worker (also run by every ingest)."""
+    from farmhunt.cli.identity_view import run_resolve
+
+    raise typer.Exit(run_resolve(workspace, aliases, console, err))
 
 
 @app.command()
@@ -99,6 +132,34 @@ def schema(
         output.write_text(text, encoding="utf-8")
     else:
         console.print(text, markup=False)
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Argument(help="Directory to write telemetry and truth.json.")],
+    workers: Annotated[
+        int, typer.Option(help="Workers in the company (fraudulent included).")
+    ] = 60,
+    days: Annotated[int, typer.Option(help="Days of activity.")] = 14,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed writes the same bytes.")
+    ] = 7,
+    farms: Annotated[int, typer.Option(help="Laptop farms to hide in the company.")] = 2,
+    lone: Annotated[int, typer.Option(help="Lone impostors (no farm).")] = 1,
+    scenario: Annotated[
+        str, typer.Option(help="default, blatant, subtle (how careful impostors are) or benign.")
+    ] = "default",
+    events: Annotated[
+        int | None,
+        typer.Option(help="Size the run by event count (benchmarks): adds workers, stops there."),
+    ] = None,
+) -> None:
+    """Write a simulated company's raw telemetry, with hidden laptop farms, plus truth.json."""
+    from farmhunt.cli.simulate_view import run_simulate
+
+    raise typer.Exit(
+        run_simulate(out_dir, workers, days, seed, farms, lone, scenario, events, console, err)
+    )
 
 
 def main() -> None:

@@ -229,14 +229,18 @@ class DayPlanner:
         sessions = self._sessions()
         worker = self.worker
         first = sessions[0][0] if sessions else None
-        if first is not None:
+        # A lone impostor works from a personal device: the company laptop never checks in.
+        managed = worker.role != "lone"
+        if first is not None and managed:
             self._inventory(first - timedelta(minutes=self.rng.randint(5, 50)))
+        self.on_vpn = False
         for start, end in sessions:
             net = self._net()
             self._sign_in(start, net)
             for _ in range(self.rng.randint(1, 3)):
                 self._sign_in(self._moment(start, end), net, sso=True)
-            self._endpoint(start, end)
+            if managed:
+                self._endpoint(start, end)
             self._drive(start, end, net)
             if worker.engineer:
                 self._git(start, end, net)
@@ -556,7 +560,11 @@ class DayPlanner:
             for domain in sw.domains:
                 domain = domain.replace("{hex8}", f"{rng.getrandbits(32):08x}")
                 self._traffic(start, _image(sw, worker), pid, domain, on_vpn=self.on_vpn)
-        if worker.role == "farm" and rng.random() < intensity.rdp_inbound:
+        if (
+            worker.role == "farm"
+            and worker.device.os == "windows"
+            and rng.random() < intensity.rdp_inbound
+        ):
             noon = datetime(
                 self.day.year,
                 self.day.month,
@@ -593,7 +601,8 @@ class DayPlanner:
                 )
             )
             self.worker.behaviours.add("inbound_rdp")
-        if rng.random() < intensity.concurrent_calls:
+        managed = worker.role != "lone"
+        if managed and rng.random() < intensity.concurrent_calls:
             base = self._moment(start, end)
             for index, sw in enumerate(_of_kind("video")):
                 pid = self._process(base + timedelta(minutes=index * 3), sw)
@@ -601,7 +610,7 @@ class DayPlanner:
                     base + timedelta(minutes=index * 3), _image(sw, worker), pid, sw.domains[0]
                 )
             worker.behaviours.add("concurrent_video_calls")
-        if "mouse_jiggler" in worker.behaviours:
+        if managed and "mouse_jiggler" in worker.behaviours:
             self._process(start, _of_kind("jiggler")[int(worker.worker_id[1:]) % 2])
         if rng.random() < intensity.operator_slip and worker.operator_tz:
             country = "RU" if worker.operator_tz == "Asia/Vladivostok" else "CN"
@@ -646,13 +655,12 @@ class DayPlanner:
                     "shared_internally",
                 )
             )
-        git = software()["Git"]
-        personal = (
-            f"https://github.com/{worker.github_login}-dev/{rng.choice(self.company.repos)[0]}.git"
-        )
-        parent = _image(software()["Visual Studio Code"], worker)
-        self._process(when, git, f"remote add backup {personal}", parent)
-        self._process(when + timedelta(seconds=30), git, "push backup --all", parent)
+        if worker.role != "lone":
+            git = software()["Git"]
+            personal = f"https://github.com/{worker.github_login}-dev/{rng.choice(self.company.repos)[0]}.git"
+            parent = _image(software()["Visual Studio Code"], worker)
+            self._process(when, git, f"remote add backup {personal}", parent)
+            self._process(when + timedelta(seconds=30), git, "push backup --all", parent)
         self.worker.behaviours.add("exfiltration_observed")
 
     def _it_support(self, session: tuple[datetime, datetime]) -> None:

@@ -265,15 +265,15 @@ def build_company(config: SimConfig) -> Company:
     workers: list[Worker] = []
     departments = [d for d in DEPARTMENTS for _ in range(d[2])]
     manager_pool: list[str] = []
-    fraud_count = config.farms * config.farm_size[1] + config.lone_impostors
-    honest_count = max(config.workers - fraud_count, 4)
+    farm_sizes = [rng.randint(*config.farm_size) for _ in range(config.farms)]
+    honest_count = max(config.workers - sum(farm_sizes) - config.lone_impostors, 4)
     for index in range(honest_count):
         country = rng.choices([c for c, _ in COUNTRIES], [w for _, w in COUNTRIES])[0]
         workers.append(_honest_worker(rng, config, index, country, departments, manager_pool))
         if index < max(3, config.workers // 12):
             manager_pool.append(workers[-1].email)
     _ensure_it_support(workers, rng)
-    farms = _plant_farms(config, rng, workers, departments, manager_pool)
+    farms = _plant_farms(config, rng, workers, departments, manager_pool, farm_sizes)
     _plant_lone_impostors(config, rng, workers, departments, manager_pool)
     conference = _add_confounders(config, rng, workers) if config.confounders else None
     repos = [
@@ -410,6 +410,7 @@ def _plant_farms(
     workers: list[Worker],
     departments: list[tuple[str, list[str], int]],
     managers: list[str],
+    sizes: list[int],
 ) -> list[Farm]:
     farms = []
     kvms = [d.device for d in ipkvm_devices() if d.device in ("PiKVM", "TinyPilot", "JetKVM")]
@@ -428,7 +429,7 @@ def _plant_farms(
             wifi_ssid=rng.choice(["NETGEAR", "MySpectrumWiFi", "ATT", "xfinitywifi"])
             + f"-{rng.randint(10, 99)}",
         )
-        size = rng.randint(*config.farm_size)
+        size = sizes[number]
         shared_phone = _phone(rng, place, voip=True)
         shared_payroll = _payroll(rng)
         for _ in range(size):

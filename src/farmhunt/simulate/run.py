@@ -1,0 +1,122 @@
+"""Running the simulator: the company, day by day, through every writer; then truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from farmhunt.simulate.behaviour import day_activities, days_of
+from farmhunt.simulate.company import Company, build_company
+from farmhunt.simulate.config import SimConfig
+from farmhunt.simulate.writers import Writer
+from farmhunt.simulate.writers.hr import HrWriter
+from farmhunt.simulate.writers.identity import EntraWriter, OktaWriter
+from farmhunt.simulate.writers.osquery import OsqueryWriter
+from farmhunt.simulate.writers.saas import GitHubWriter, GoogleWriter
+from farmhunt.simulate.writers.zeek import ZeekWriter
+
+TELEMETRY = "telemetry"
+"""Sub-directory of the output holding the raw files (``truth.json`` sits beside it)."""
+
+WRITERS: list[type[Writer]] = [
+    HrWriter,
+    OktaWriter,
+    EntraWriter,
+    GoogleWriter,
+    GitHubWriter,
+    OsqueryWriter,
+    ZeekWriter,
+]
+
+
+@dataclass
+class SimResult:
+    company: Company
+    events: dict[str, int]
+    days: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.events.values())
+
+
+def simulate(
+    config: SimConfig, out: Path, on_day: Callable[[int, int, int], None] | None = None
+) -> SimResult:
+    """Write a company's raw telemetry under ``out``; return what was written.
+
+    ``on_day(day_index, days, events_so_far)`` reports progress. With
+    ``config.events_target`` the run stops after the day that reaches the target.
+    """
+    company = build_company(config)
+    out.mkdir(parents=True, exist_ok=True)
+    writers = [cls(company, out / TELEMETRY) for cls in WRITERS]
+    for writer in writers:
+        writer.start()
+    done = 0
+    try:
+        for index, day in enumerate(days_of(company)):
+            for writer in writers:
+                writer.begin_day(day)
+            for activity in day_activities(company, day):
+                for writer in writers:
+                    writer.write(activity)
+            for writer in writers:
+                writer.end_day(day)
+            done = index + 1
+            total = sum(w.count for w in writers)
+            if on_day:
+                on_day(done, config.days, total)
+            if config.events_target and total >= config.events_target:
+                break
+    finally:
+        for writer in writers:
+            writer.close()
+    write_truth(company, out / "truth.json", done)
+    return SimResult(company, {type(w).__name__: w.count for w in writers}, done)
+
+
+def write_truth(company: Company, path: Path, days: int) -> None:
+    """What was injected, for evaluation: who is fraudulent, which farm, which behaviours."""
+    config = company.config
+    truth = {
+        "schema_version": 1,
+        "seed": config.seed,
+        "scenario": config.scenario,
+        "intensity": config.intensity.name,
+        "start": config.start.isoformat(),
+        "days": days,
+        "workers": {
+            w.worker_id: {
+                "email": w.email,
+                "fraudulent": w.fraudulent,
+                "role": w.role,
+                "farm": w.farm_id,
+                "access": w.access,
+                "operator_timezone": w.operator_tz,
+                "behaviours": sorted(w.behaviours),
+                "benign_traits": sorted(w.traits),
+                "hostname": w.device.hostname,
+            }
+            for w in sorted(company.workers, key=lambda w: w.worker_id)
+        },
+        "farms": {
+            f.farm_id: {
+                "address": f.address,
+                "city": f.city,
+                "public_ip": f.net.ip,
+                "provider": f.net.provider,
+                "operator_timezone": f.operator_tz,
+                "members": sorted(f.members),
+            }
+            for f in company.farms
+        },
+        "conference": (
+            {"day": company.conference[0].isoformat(), "public_ip": company.conference[1].ip}
+            if company.conference
+            else None
+        ),
+    }
+    path.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
