@@ -681,10 +681,12 @@ def days_of(company: Company) -> Iterator[date]:
         yield company.config.start + timedelta(days=offset)
 
 
-def day_activities(company: Company, day: date) -> list[Activity]:
-    """All activities of the company on one day, in time order."""
+def day_activities(
+    company: Company, day: date, workers: list[Worker] | None = None
+) -> list[Activity]:
+    """All activities of the company (or of ``workers``) on one day, in time order."""
     out: list[Activity] = []
-    for worker in company.workers:
+    for worker in company.workers if workers is None else workers:
         out.extend(DayPlanner(company, worker, day).plan())
     out.sort(key=lambda a: a.time)
     return out

@@ -17,6 +17,10 @@ from farmhunt.simulate.writers.osquery import OsqueryWriter
 from farmhunt.simulate.writers.saas import GitHubWriter, GoogleWriter
 from farmhunt.simulate.writers.zeek import ZeekWriter
 
+SHARD_WORKERS = 250
+"""Workers simulated together: memory holds one shard's day, whatever the company size;
+each shard's day is its own set of files (as exports split by hour or partition)."""
+
 TELEMETRY = "telemetry"
 """Sub-directory of the output holding the raw files (``truth.json`` sits beside it)."""
 
@@ -57,14 +61,21 @@ def simulate(
         writer.start()
     done = 0
     try:
+        shards = [
+            company.workers[i : i + SHARD_WORKERS]
+            for i in range(0, len(company.workers), SHARD_WORKERS)
+        ]
         for index, day in enumerate(days_of(company)):
-            for writer in writers:
-                writer.begin_day(day)
-            for activity in day_activities(company, day):
+            for number, shard in enumerate(shards):
+                part = f"-part{number + 1:03d}" if len(shards) > 1 else ""
                 for writer in writers:
-                    writer.write(activity)
-            for writer in writers:
-                writer.end_day(day)
+                    writer.begin_day(day, part)
+                for activity in day_activities(company, day, shard):
+                    for writer in writers:
+                        writer.write(activity)
+                for writer in writers:
+                    writer.end_day(day, part)
+                    writer.close_files()
             done = index + 1
             total = sum(w.count for w in writers)
             if on_day:

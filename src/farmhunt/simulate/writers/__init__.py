@@ -26,34 +26,42 @@ class Writer(ABC):
         self.out = out
         self.count = 0
         self._files: dict[Path, IO[str]] = {}
+        self._created: set[Path] = set()
 
     def file(self, relative: str) -> IO[str]:
-        """The open file at ``relative``, created on first use (so no empty files)."""
+        """The open file at ``relative``, created on first use (so no empty files) and
+        appended to when reopened after :meth:`close_files`."""
         path = self.out / relative
         handle = self._files.get(path)
         if handle is None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            mode = "a" if path in self._created else "w"
+            handle = open(path, mode, encoding="utf-8", newline="\n")  # noqa: SIM115
+            self._created.add(path)
             self._files[path] = handle
         return handle
+
+    def close_files(self) -> None:
+        """Close what is open (after each shard, so open files stay few)."""
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()
 
     def start(self) -> None:  # noqa: B027 - optional hook
         """Called once before the first day (headers, static files)."""
 
-    def begin_day(self, day: date) -> None:  # noqa: B027 - optional hook
-        """Called before a day's activities."""
+    def begin_day(self, day: date, part: str = "") -> None:  # noqa: B027 - optional hook
+        """Called before a day's activities (``part`` names one shard of a large company)."""
 
     @abstractmethod
     def write(self, activity: Activity) -> None:
         """Render one activity if this source records it."""
 
-    def end_day(self, day: date) -> None:  # noqa: B027 - optional hook
-        """Called after a day's activities."""
+    def end_day(self, day: date, part: str = "") -> None:  # noqa: B027 - optional hook
+        """Called after a day's (or a shard's) activities."""
 
     def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
-        self._files.clear()
+        self.close_files()
 
 
 def iso_ms(when: datetime) -> str:

@@ -39,8 +39,8 @@ def _geo(net: Net) -> dict[str, object]:
 class OktaWriter(Writer):
     """System Log API events, one JSON object per line (as a log forwarder stores them)."""
 
-    def begin_day(self, day: date) -> None:
-        self.path = f"okta/system-log-{day.isoformat()}.ndjson"
+    def begin_day(self, day: date, part: str = "") -> None:
+        self.path = f"okta/system-log-{day.isoformat()}{part}.ndjson"
 
     def write(self, activity: Activity) -> None:
         if not isinstance(activity, SignIn):
@@ -169,8 +169,10 @@ class EntraWriter(Writer):
     """Sign-in logs as Azure Monitor diagnostic settings write them to a storage account:
     one record per line, the signIn resource under ``properties``."""
 
-    def begin_day(self, day: date) -> None:
-        self.path = f"entra/SignInLogs/y={day.year}/m={day.month:02d}/d={day.day:02d}/PT1H.json"
+    def begin_day(self, day: date, part: str = "") -> None:
+        self.path = (
+            f"entra/SignInLogs/y={day.year}/m={day.month:02d}/d={day.day:02d}/PT1H{part}.json"
+        )
 
     def write(self, activity: Activity) -> None:
         if not isinstance(activity, SignIn):

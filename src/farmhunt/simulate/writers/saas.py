@@ -19,8 +19,8 @@ def _profile(worker: Worker) -> str:
 class GoogleWriter(Writer):
     """Activities as ``activities.list`` returns them, one activity per line."""
 
-    def begin_day(self, day: date) -> None:
-        self.day = day
+    def begin_day(self, day: date, part: str = "") -> None:
+        self.stem = f"{day.isoformat()}{part}"
 
     def _activity(
         self,
@@ -78,7 +78,7 @@ class GoogleWriter(Writer):
                 [{"type": "login", "name": name, "parameters": params}],
                 (s.time, worker.worker_id),
             )
-            self.file(f"google/login-{self.day.isoformat()}.ndjson").write(line + "\n")
+            self.file(f"google/login-{self.stem}.ndjson").write(line + "\n")
             self.count += 1
         elif isinstance(activity, DriveEvent):
             d = activity
@@ -111,7 +111,7 @@ class GoogleWriter(Writer):
                 [{"type": kind, "name": d.action, "parameters": params}],
                 (d.time, worker.worker_id, d.doc_id, d.action),
             )
-            self.file(f"google/drive-{self.day.isoformat()}.ndjson").write(line + "\n")
+            self.file(f"google/drive-{self.stem}.ndjson").write(line + "\n")
             self.count += 1
 
 
@@ -121,8 +121,8 @@ TRANSPORT = {"http": 1, "ssh": 2}
 class GitHubWriter(Writer):
     """The organization audit log as audit-log streaming writes it (NDJSON)."""
 
-    def begin_day(self, day: date) -> None:
-        self.path = f"github/audit-log-{day.isoformat()}.json"
+    def begin_day(self, day: date, part: str = "") -> None:
+        self.path = f"github/audit-log-{day.isoformat()}{part}.json"
 
     def write(self, activity: Activity) -> None:
         if not isinstance(activity, GitEvent):

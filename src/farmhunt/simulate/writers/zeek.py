@@ -96,12 +96,12 @@ def _escape(value: str) -> str:
 
 
 class ZeekWriter(Writer):
-    def begin_day(self, day: date) -> None:
+    def begin_day(self, day: date, part: str = "") -> None:
         self.day = day
         self.logs: dict[str, IO[str]] = {}
         stamp = f"{day.isoformat()}-00-00-00"
         for path, fields in FIELDS.items():
-            handle = self.file(f"zeek/{day.isoformat()}/{path}.log")
+            handle = self.file(f"zeek/{day.isoformat()}/{path}{part}.log")
             handle.write(
                 "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
                 f"#path\t{path}\n#open\t{stamp}\n"
@@ -110,7 +110,7 @@ class ZeekWriter(Writer):
             )
             self.logs[path] = handle
 
-    def end_day(self, day: date) -> None:
+    def end_day(self, day: date, part: str = "") -> None:
         for handle in self.logs.values():
             handle.write(f"#close\t{day.isoformat()}-23-59-59\n")
 
