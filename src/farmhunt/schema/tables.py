@@ -418,6 +418,7 @@ TABLES: dict[str, Table] = {
             _USER,
             _cols(
                 ("session.uid", "string", "Session id."),
+                ("session.terminal", "string", "Session name (Windows RDP-Tcp#3, Console)."),
                 ("remote_display.color_depth", "int", "Client color depth."),
                 ("remote_display.physical_height", "int", "Client screen height."),
                 ("remote_display.physical_width", "int", "Client screen width."),
@@ -463,6 +464,7 @@ TABLES: dict[str, Table] = {
                     "OCSF logon type (2 interactive, 10 remote interactive…).",
                 ),
                 ("logon_type", "string", "Logon type as the source says it."),
+                ("logon_process.name", "string", "Logon process (Windows User32, NtLmSsp)."),
                 ("auth_protocol", "string", "Authentication protocol."),
                 ("is_remote", "bool", "Whether the logon came over the network."),
                 ("is_mfa", "bool", "Whether multi-factor authentication was used."),
