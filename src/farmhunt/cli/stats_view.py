@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from farmhunt.cli.identity_view import show_identity
 from farmhunt.cli.safe import text
 from farmhunt.schema import TABLES
 from farmhunt.store.workspace import Workspace, WorkspaceError
@@ -75,6 +76,7 @@ def show_stats(workspace: Path, console: Console, err: Console) -> int:
             console.print(table)
         else:
             console.print("Quarantine is empty.")
+        show_identity(con, console)
     return 0
 
 

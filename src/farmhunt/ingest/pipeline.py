@@ -47,6 +47,9 @@ class IngestOptions:
     format: str | None = None
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     chunk_rows: int = 25_000
+    parser_options: dict[str, Any] = field(default_factory=dict)
+    """Options for the parsers that take them (e.g. ``column_map`` for HR exports);
+    shown to ``sniff`` (``Sample.options``) and ``frame`` (``Stream.options``)."""
 
 
 @dataclass
@@ -107,6 +110,7 @@ def ingest_file(
         if not os.path.isfile(path):
             raise FileError("no such file")
         sample = read_sample(path)
+        sample.options = options.parser_options
         if not sample.head:
             # Rotated or quiet logs are often empty: worth a line, not a failure.
             return FileResult(
@@ -187,7 +191,12 @@ def _ingest(
     try:
         with open_decompressed(path) as binary:
             stream = Stream(
-                path, path, binary, sample.encoding or "utf-8", options.max_record_bytes
+                path,
+                path,
+                binary,
+                sample.encoding or "utf-8",
+                options.max_record_bytes,
+                {**options.parser_options, "imported_at": datetime.now(UTC)},
             )
             _pump(parser, stream, head, start, writer, options, result, progress, size_hint)
         writer.flush()

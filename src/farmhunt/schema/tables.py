@@ -688,9 +688,126 @@ QUARANTINE = Table(
 )
 """Not an OCSF class: farmhunt's own record of what it could not store."""
 
-STORE_TABLES: dict[str, Table] = {**TABLES, QUARANTINE.name: QUARANTINE}
+_REFERENCE_PROVENANCE = _cols(
+    ("unmapped", "json", "The export's other columns, {header: cell} (JSON object)."),
+    ("raw_data", "string", "The whole row as {header: cell} (JSON), exactly as read."),
+    ("metadata.uid", "string", "farmhunt row id: stable across re-imports of the same file."),
+    ("metadata.product.name", "string", "System the export came from, when known."),
+    ("metadata.product.vendor_name", "string", "Vendor of that system."),
+    ("raw_source.file", "string", "File the row came from."),
+    ("raw_source.record", "bigint", "Line number of the row in that file."),
+    ("raw_source.format", "string", "farmhunt format name that parsed it."),
+)
+
+WORKERS = Table(
+    name="workers",
+    class_uid=None,
+    class_name="Workers",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "The HR roster: one row per roster row of every import (re-exports are kept as "
+        "new rows); the latest row per employee_id is the worker as farmhunt knows them."
+    ),
+    columns=_cols(
+        ("time", "timestamp", "The export's snapshot date if it has one, else the import time."),
+        ("employee_id", "string", "Id in the HR system: farmhunt's worker id."),
+        ("full_name", "string", "Full name (or first, else preferred, name + last name)."),
+        ("first_name", "string", "First name."),
+        ("last_name", "string", "Last name."),
+        ("preferred_name", "string", "Preferred first name."),
+        ("email", "string", "Work email."),
+        ("personal_email", "string", "Personal email."),
+        ("username", "string", "Directory login, when the export has it."),
+        ("github_login", "string", "GitHub login, when the export has it."),
+        ("department", "string", "Department or organization."),
+        ("title", "string", "Job title."),
+        ("employment_type", "string", "Employee, contractor … as the export words it."),
+        ("employment_status", "string", "Active, terminated … as the export words it."),
+        ("hire_date", "timestamp", "Hire date (00:00 UTC)."),
+        ("termination_date", "timestamp", "Termination date (00:00 UTC)."),
+        ("work_location", "string", "Work location as free text."),
+        ("work_country", "string", "Country of work as given (ISO alpha-2 where so given)."),
+        ("work_region", "string", "State, province or region of work."),
+        ("work_city", "string", "City of work."),
+        ("timezone", "string", "IANA time zone (validated)."),
+        ("home_address", "string", "Home address."),
+        ("ship_address", "string", "Where the company laptop was shipped."),
+        ("phone", "string", "Phone number as given."),
+        ("phone_e164", "string", "The phone number in E.164 form, when it parses."),
+        ("payroll_account", "string", "Bank account paid into (or its hash)."),
+        ("manager_email", "string", "Manager's email."),
+        ("manager_name", "string", "Manager's name."),
+    )
+    + _REFERENCE_PROVENANCE,
+)
+"""Not an OCSF class: the HR roster (``sources/hr``), the reference identities resolve to."""
+
+DEVICES = Table(
+    name="devices",
+    class_uid=None,
+    class_name="Devices",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "The device inventory: one row per inventory row of every import; who each laptop "
+        "is assigned to and where it was shipped."
+    ),
+    columns=_cols(
+        ("time", "timestamp", "The export's snapshot date if it has one, else the import time."),
+        ("asset_id", "string", "Asset tag."),
+        ("serial_number", "string", "Hardware serial number."),
+        ("hostname", "string", "Computer name."),
+        ("device_uid", "string", "Device id in the management system (hardware UUID …)."),
+        ("owner_email", "string", "Email of the worker it is assigned to."),
+        ("owner", "string", "Who it is assigned to when not an email (name, login, id)."),
+        ("os", "string", "Operating system."),
+        ("model", "string", "Hardware model."),
+        ("shipped_to", "string", "Address it was shipped to."),
+        ("shipped_on", "timestamp", "Date it was shipped (00:00 UTC)."),
+        ("device_status", "string", "Asset status (deployed, in stock …)."),
+    )
+    + _REFERENCE_PROVENANCE,
+)
+"""Not an OCSF class: the device inventory (``sources/hr``)."""
+
+STORE_TABLES: dict[str, Table] = {
+    **TABLES,
+    QUARANTINE.name: QUARANTINE,
+    WORKERS.name: WORKERS,
+    DEVICES.name: DEVICES,
+}
 """Every table the store writes: OCSF event tables and farmhunt's own."""
 
-DERIVED_TABLES: dict[str, Table] = {}
+WORKER_LINKS = Table(
+    name="worker_links",
+    class_uid=None,
+    class_name="Worker Links",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "Identity resolution (`farmhunt resolve`): every person or host identifier seen in "
+        "the events, the worker it belongs to, how that was decided and on what evidence. "
+        "Unresolved and ambiguous identifiers are kept with worker_id NULL."
+    ),
+    columns=_cols(
+        ("identifier_type", "string", "email, upn, username, github_login, hostname, serial …"),
+        ("identifier", "string", "The identifier exactly as the events hold it."),
+        ("worker_id", "string", "The worker's employee_id; NULL when unresolved or ambiguous."),
+        ("worker_email", "string", "That worker's roster email."),
+        ("worker_name", "string", "That worker's roster name."),
+        ("method", "string", "How it was linked (exact_email, device_owner …, unresolved)."),
+        ("confidence", "float", "0..1 confidence of the method; NULL when not linked."),
+        ("evidence", "string", "Which rows made the link, as text an analyst can check."),
+        ("candidates", "strings", "Workers it could belong to (several when ambiguous)."),
+        ("event_count", "bigint", "Events that name it."),
+        ("first_seen", "timestamp", "First event naming it."),
+        ("last_seen", "timestamp", "Last event naming it."),
+        ("seen_in", "strings", "Where it appears: table.column."),
+    ),
+)
+"""Derived: rebuilt whole by :func:`farmhunt.enrich.identity.resolve`."""
+
+DERIVED_TABLES: dict[str, Table] = {WORKER_LINKS.name: WORKER_LINKS}
 """Tables computed from the stored events and replaced whole on each rebuild
 (``Workspace.replace_derived``): identity links, findings, scores. Keyed by name."""

@@ -64,6 +64,8 @@ class Sample:
     encoding: str | None
     json_kind: str | None = None
     records: list[Any] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    """The user's parser options (``IngestOptions.parser_options``, e.g. a column map)."""
 
     def first_dicts(self) -> list[dict[str, Any]]:
         return [r for r in self.records if isinstance(r, dict)]
@@ -78,6 +80,9 @@ class Stream:
     binary: IO[bytes]
     encoding: str
     max_record_bytes: int
+    options: dict[str, Any] = field(default_factory=dict)
+    """The user's parser options, plus ``imported_at`` (when the import began) from the
+    pipeline. Parsers read the keys they know and ignore the rest."""
 
 
 class Parser(ABC):

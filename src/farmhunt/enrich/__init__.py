@@ -1,0 +1,1 @@
+"""Enrichment: tables derived from the stored events (identity links, later findings)."""

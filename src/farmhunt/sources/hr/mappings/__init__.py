@@ -1,0 +1,1 @@
+"""Column mappings shipped with farmhunt (YAML files, one per HR system export)."""
