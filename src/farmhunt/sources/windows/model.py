@@ -1,0 +1,144 @@
+"""One Windows event, whatever file it came from, and the helpers that read its values.
+
+Every Windows format farmhunt reads (EVTX, the ``evtx`` tool's JSON, Winlogbeat /
+Elastic Agent, NXLog, PowerShell ``Get-WinEvent``) is first turned into a
+:class:`WinEvent`: the System fields every event has, plus its EventData or UserData
+fields by name. The channel mappings (:mod:`.sysmon`, :mod:`.security`, :mod:`.rdp`,
+:mod:`.devices`) only ever see a ``WinEvent``, so each mapping is written once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from farmhunt.sources.base import RecordError
+from farmhunt.sources.values import opt_int, parse_time
+
+_GUID = re.compile(
+    r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?"
+)
+
+
+@dataclass
+class WinEvent:
+    """The parts of a Windows event the mappings use; ``data`` holds the event's fields."""
+
+    event_id: int
+    time: datetime
+    original_time: str | None
+    channel: str | None
+    provider: str | None
+    computer: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    record_id: int | None = None
+    user_sid: str | None = None
+    activity_id: str | None = None
+    process_id: int | None = None
+    message: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Source details kept in ``unmapped`` (e.g. a naive-time warning)."""
+
+    def get(self, name: str) -> Any:
+        """An event field, with Windows' placeholders for "nothing" read as None."""
+        return blank_to_none(self.data.get(name))
+
+
+def blank_to_none(value: Any) -> Any:
+    """None for the values Windows writes when a field is empty: '-', '', '%%1793'
+    (``<value not set>``) and the NULL SID ``S-1-0-0`` of failed logons."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped in ("", "-", "%%1793", "(null)", "NULL", "S-1-0-0"):
+            return None
+    return value
+
+
+def norm_guid(value: Any) -> str | None:
+    """A GUID as Windows renders it in event XML: braces, lower case.
+
+    The EVTX reader prints GUIDs upper case without braces, Winlogbeat lower case with
+    them; one form makes Sysmon ProcessGuid values join across formats.
+    """
+    value = blank_to_none(value)
+    if value is None:
+        return None
+    text = str(value).strip()
+    match = _GUID.fullmatch(text)
+    return "{" + match.group(1).lower() + "}" if match else text
+
+
+_EVTX_GUID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
+
+
+def windows_guid_text(value: Any) -> Any:
+    """The evtx library prints GUID-typed values as ``7A1C2F0E-…`` (upper case, no
+    braces); Windows, Winlogbeat and NXLog print ``{7a1c2f0e-…}``. Other values pass."""
+    if isinstance(value, str) and _EVTX_GUID.match(value):
+        return "{" + value.lower() + "}"
+    return value
+
+
+def logon_id(value: Any) -> str | None:
+    """A logon id (LUID) as Windows prints it, ``0x2f4a1c9``: PowerShell exports give
+    the number in decimal, the other formats in hex; one form joins them."""
+    value = blank_to_none(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return hex(value)
+    text = str(value).strip()
+    if text.isdigit():
+        return hex(int(text))
+    if text.lower().startswith("0x"):
+        try:
+            return hex(int(text, 16))
+        except ValueError:
+            return text
+    return text
+
+
+def event_id_of(value: Any) -> int:
+    """The EventID from an int, text, or an ``{"#text": …}`` / ``{"Value": …}`` object."""
+    value = text_of(value)
+    if value is None or value == "":
+        raise RecordError("event has no EventID")
+    try:
+        number = opt_int(value, "EventID")
+    except RecordError:
+        number = None
+    if number is None or not 0 <= number <= 0xFFFF:
+        raise RecordError(f"EventID {str(value)[:20]!r} is not an event id")
+    return number
+
+
+def text_of(value: Any) -> Any:
+    """The text content of a JSON-rendered XML element (``#text`` or ``Value`` key)."""
+    if isinstance(value, dict):
+        for key in ("#text", "Value", "value"):
+            if key in value:
+                return value[key]
+        return None
+    return value
+
+
+def event_time(value: Any, field: str = "TimeCreated") -> tuple[datetime, str | None]:
+    """The event time (UTC) and its original text; RecordError when missing or bad."""
+    original = None if value is None else str(value)
+    return parse_time(value, field), original
+
+
+def split_account(value: Any) -> tuple[str | None, str | None]:
+    """``DOMAIN\\user`` as (user, domain); a bare name has no domain."""
+    value = blank_to_none(value)
+    if value is None:
+        return None, None
+    text = str(value)
+    if "\\" in text:
+        domain, _, user = text.partition("\\")
+        return user or None, domain or None
+    return text, None
