@@ -149,7 +149,8 @@ METHODS: tuple[Method, ...] = (
         "local_part",
         8,
         0.6,
-        "A user name equal to the part before @ of exactly one roster email.",
+        "A user name (or a UPN of a roster domain or *.onmicrosoft.com) equal to the part "
+        "before @ of a roster email; two such emails make it ambiguous.",
     ),
 )
 METHOD_BY_NAME = {m.name: m for m in METHODS}
