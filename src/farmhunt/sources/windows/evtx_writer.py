@@ -196,25 +196,26 @@ def _guid_bytes(value: str | uuid.UUID) -> bytes:
     return guid.bytes_le
 
 
+_TYPED: dict[type, tuple[int, Any]] = {
+    UInt8: (_UINT8, struct.Struct("<B").pack),
+    UInt16: (_UINT16, struct.Struct("<H").pack),
+    UInt32: (_UINT32, struct.Struct("<I").pack),
+    UInt64: (_UINT64, struct.Struct("<Q").pack),
+    Int64: (_INT64, struct.Struct("<q").pack),
+    HexInt32: (_HEX32, struct.Struct("<I").pack),
+    HexInt64: (_HEX64, struct.Struct("<Q").pack),
+    Sid: (_SID, _sid_bytes),
+    Guid: (_GUID, _guid_bytes),
+}
+
+
 def _encode_value(value: Any) -> tuple[int, bytes]:
     """The Binary XML type code and bytes of one substitution value."""
     if value is None:
         return _NULL, b""
     if isinstance(value, _Typed):
-        inner = value.value
-        encoders: dict[type, tuple[int, Any]] = {
-            UInt8: (_UINT8, lambda v: struct.pack("<B", v)),
-            UInt16: (_UINT16, lambda v: struct.pack("<H", v)),
-            UInt32: (_UINT32, lambda v: struct.pack("<I", v)),
-            UInt64: (_UINT64, lambda v: struct.pack("<Q", v)),
-            Int64: (_INT64, lambda v: struct.pack("<q", v)),
-            HexInt32: (_HEX32, lambda v: struct.pack("<I", v)),
-            HexInt64: (_HEX64, lambda v: struct.pack("<Q", v)),
-            Sid: (_SID, _sid_bytes),
-            Guid: (_GUID, _guid_bytes),
-        }
-        code, encode = encoders[type(value)]
-        return code, encode(inner)
+        code, encode = _TYPED[type(value)]
+        return code, encode(value.value)
     if isinstance(value, bool):
         return _BOOL, struct.pack("<I", int(value))
     if isinstance(value, int):
@@ -257,13 +258,31 @@ class _TreeBuilder:
 
     def __init__(self) -> None:
         self.values: list[tuple[int, bytes]] = []
+        self.declared: list[int] = []
 
     def sub(self, value: Any, declared: int | None = None) -> _Sub:
         code, data = _encode_value(value)
         self.values.append((code, data))
         # A template declares the value's type; an empty (NULL) value keeps the type
         # the field would have, so that it shares the template of non-empty ones.
-        return _Sub(len(self.values) - 1, declared if code == _NULL and declared else code)
+        code = declared if code == _NULL and declared else code
+        self.declared.append(code)
+        return _Sub(len(self.values) - 1, code)
+
+    def key(self, spec: EventSpec) -> str:
+        """The template's identity: the element names and the substitution types (the
+        tree is a function of these), without walking the tree."""
+        data: Any = None
+        if spec.user_data is not None:
+            data = _user_data_shape(spec.user_data)
+        elif isinstance(spec.data, Mapping):
+            data = tuple(spec.data)
+        elif spec.data is not None:
+            data = len(spec.data)
+        present: tuple[Any, ...] = (spec.provider_guid, spec.event_source_name)
+        present += (spec.qualifiers, spec.activity_id, spec.user_sid)
+        flags = tuple(v is not None for v in present)
+        return repr((flags, data, tuple(self.declared)))
 
     def user_data(self, element: UserData) -> _Elem:
         payload = _Elem(element.name)
@@ -335,15 +354,12 @@ class _TreeBuilder:
         return event
 
 
-def _tree_key(node: _Elem | str | _Sub) -> str:
-    """A text form of a template's shape: equal keys share one template."""
-    if isinstance(node, str):
-        return f"t{node!r}"
-    if isinstance(node, _Sub):
-        return f"s{node.index}:{node.type_code}"
-    attrs = ",".join(f"{n}={_tree_key(v)}" for n, v in node.attrs)
-    children = "".join(_tree_key(c) for c in node.children)
-    return f"<{node.name}[{attrs}]{children}>"
+def _user_data_shape(element: UserData) -> tuple[Any, ...]:
+    fields = tuple(
+        (name, _user_data_shape(value) if isinstance(value, UserData) else None)
+        for name, value in element.fields.items()
+    )
+    return (element.name, element.namespace, tuple(element.attributes), fields)
 
 
 def _name_hash(name: str) -> int:
@@ -423,7 +439,7 @@ class _Chunk:
         """The record's bytes at the chunk's end, or None when it does not fit."""
         builder = _TreeBuilder()
         tree = builder.build(spec)
-        key = _tree_key(tree)
+        key = builder.key(spec)
         pending = _Pending()
         start = len(self.data)
         out = bytearray()
@@ -547,9 +563,24 @@ def write_evtx(
 
     Records are numbered from ``first_record_id`` unless an event sets ``record_id``
     (ids must increase). ``max_records_per_chunk`` closes chunks early, which tests
-    use to get multi-chunk files from a few events.
+    use to get multi-chunk files from a few events. Chunks are written as they fill,
+    so memory stays at one chunk whatever the number of events; a file object must be
+    seekable (the header, written last, goes back to its start).
     """
-    chunks: list[bytes] = []
+    if isinstance(target, (str, Path)):
+        with open(target, "wb") as out:
+            return _write(out, events, first_record_id, max_records_per_chunk)
+    return _write(target, events, first_record_id, max_records_per_chunk)
+
+
+def _write(
+    out: BinaryIO,
+    events: Iterable[EventSpec],
+    first_record_id: int,
+    max_records_per_chunk: int | None,
+) -> EvtxLayout:
+    start = out.tell()
+    out.write(bytes(FILE_HEADER_SIZE))
     layout = EvtxLayout()
     chunk = _Chunk()
     next_id = first_record_id
@@ -564,7 +595,7 @@ def write_evtx(
         if encoded is None:
             if chunk.first_id is None:
                 raise ValueError(f"event {record_id} is too large for an EVTX chunk")
-            _close(chunk, chunks, layout)
+            _close(chunk, out, layout)
             chunk, count_in_chunk = _Chunk(), 0
             encoded = chunk.encode_record(spec_with_id, record_id)
             if encoded is None:
@@ -574,25 +605,22 @@ def write_evtx(
         layout.records += 1
         next_id = record_id + 1
     if chunk.first_id is not None:
-        _close(chunk, chunks, layout)
-    payload = file_header(len(chunks), next_id) + b"".join(chunks)
-    if isinstance(target, (str, Path)):
-        Path(target).write_bytes(payload)
-    else:
-        target.write(payload)
+        _close(chunk, out, layout)
+    end = out.tell()
+    out.seek(start)
+    out.write(file_header(len(layout.chunks), next_id))
+    out.seek(end)
     return layout
 
 
-def _close(chunk: _Chunk, chunks: list[bytes], layout: EvtxLayout) -> None:
+def _close(chunk: _Chunk, out: BinaryIO, layout: EvtxLayout) -> None:
+    index = len(layout.chunks)
+    if index >= 0xFFFF:
+        raise ValueError("an EVTX file holds at most 65,535 chunks (4 GiB)")
     layout.chunks.append(
-        ChunkInfo(
-            len(chunks),
-            FILE_HEADER_SIZE + len(chunks) * CHUNK_SIZE,
-            chunk.first_id or 0,
-            chunk.last_id,
-        )
+        ChunkInfo(index, FILE_HEADER_SIZE + index * CHUNK_SIZE, chunk.first_id or 0, chunk.last_id)
     )
-    chunks.append(chunk.finish())
+    out.write(chunk.finish())
 
 
 def _with_record_id(spec: EventSpec, record_id: int) -> EventSpec:
