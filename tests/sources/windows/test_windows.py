@@ -602,6 +602,34 @@ def _file(tmp_path: Path, data: bytes, name: str = "log.evtx") -> Path:
     return path
 
 
+def test_what_the_evtx_library_does_with_damage_and_why_farmhunt_checks_itself() -> None:
+    """The evtx library's behaviours the EVTX reader works around (if the library
+    changes, these tell): it does not check chunk checksums unless asked, and then drops
+    a whole chunk with one message; a chunk cut short yields nothing, and padded with
+    zeros it yields a made-up record."""
+    data, layout = make_samples.evtx_bytes(make_samples.many_logons(40), max_records_per_chunk=20)
+    chunk = layout.chunks[1].offset
+    flipped = bytearray(data)
+    name_at = flipped.find("mkovacs".encode("utf-16-le"), chunk + 9000)
+    flipped[name_at] ^= 0x01  # 'm' becomes 'l': a different user, same length
+    unchecked = read_back(bytes(flipped))
+    assert len(unchecked) == 40  # read without complaint…
+    assert any(r["Event"]["EventData"]["TargetUserName"] == "lkovacs" for r in unchecked)
+    with pytest.warns(RuntimeWarning, match="CRC32"):
+        checked = list(
+            PyEvtxParser(
+                io.BytesIO(bytes(flipped)), validate_checksums=True, skip_errors=True
+            ).records_json()
+        )
+    assert len(checked) == 20  # …or, checked, the whole chunk is gone
+    cut = data[: chunk + 12 * 1024]
+    assert len(read_back(cut)) == 20  # the cut chunk gives nothing, and no error
+    padded = read_back(cut + bytes(CHUNK_SIZE - 12 * 1024))
+    assert padded[-1]["Event"]["System"]["TimeCreated"]["#attributes"]["SystemTime"].startswith(
+        "1601-01-01"
+    )  # the record the cut went through, completed with zeros
+
+
 def test_unparseable_record_is_quarantined_and_the_chunk_read_on(tmp_path: Path) -> None:
     """A record whose Binary XML is invalid (checksums made to match, as Windows would
     have written them): the library's reason goes to quarantine, its neighbours stay."""
