@@ -20,6 +20,7 @@ from farmhunt.enrich.identity import (
     ALIASES_FILE,
     IDENTIFIER_SOURCES,
     METHODS,
+    NOT_LINKED,
     AliasError,
     event_identifiers_sql,
     load_alias_file,
@@ -259,3 +260,5 @@ def test_docs_describe_every_method_and_source() -> None:
     for source in IDENTIFIER_SOURCES:
         column = source.column.split(":", 1)[-1]
         assert f"`{column}`" in text, column
+    for name in NOT_LINKED:
+        assert f"| `{name}` |" in text, name

@@ -85,7 +85,7 @@ def summary_line(result: ResolveResult) -> str:
         f"{result.ambiguous:,} ambiguous, {result.unresolved:,} unresolved"
     )
     if result.system:
-        line += f", {result.system:,} system accounts"
+        line += f", {result.system:,} not a person (system accounts, local uids, placeholders)"
     if not result.roster_workers:
         line += " (no HR roster imported yet)"
     return line + "."

@@ -44,6 +44,11 @@ _GITHUB = (
 _NOT_GITHUB = f"NOT {_GITHUB}"
 
 
+def _posix_uid(column: str) -> str:
+    """SQL: the column holds a short number, a POSIX uid (501) that means nothing off its host."""
+    return f"regexp_matches(CAST(\"{column}\" AS VARCHAR), '^[0-9]{{1,6}}$')"
+
+
 @dataclass(frozen=True)
 class IdentifierSource:
     """One place in the events where a person or host is named.
@@ -53,7 +58,8 @@ class IdentifierSource:
     party of the event it names: identifiers of the same entity in the same event vouch
     for each other (``same_event``). ``where`` restricts the rows (SQL over the table's
     columns); ``anchor_method`` is the method a co-occurring identifier is linked by
-    when this one vouches for it.
+    when this one vouches for it. Reading a key of ``unmapped`` parses JSON on every row,
+    so such sources name their ``tables``.
     """
 
     column: str
@@ -61,6 +67,8 @@ class IdentifierSource:
     type: str
     where: str = ""
     anchor_method: str = "same_event"
+    tables: tuple[str, ...] = ()
+    """Only these tables (all that have the column when empty)."""
 
 
 IDENTIFIER_SOURCES: tuple[IdentifierSource, ...] = (
@@ -70,14 +78,19 @@ IDENTIFIER_SOURCES: tuple[IdentifierSource, ...] = (
         "actor.user.email_addr", "actor", "saml_nameid", _GITHUB, anchor_method="saml_identity"
     ),
     IdentifierSource(
-        "unmapped:external_identity_nameid", "actor", "saml_nameid", anchor_method="saml_identity"
+        "unmapped:external_identity_nameid",
+        "actor",
+        "saml_nameid",
+        anchor_method="saml_identity",
+        tables=("api_activity",),
     ),
     IdentifierSource("actor.user.name", "actor", "github_login", _GITHUB),
     IdentifierSource("actor.user.name", "actor", ACCOUNT, _NOT_GITHUB),
     IdentifierSource("actor.user.uid", "actor", "user_uid"),
+    IdentifierSource("user.uid", "user", "local_uid", _posix_uid("user.uid")),
     IdentifierSource("user.email_addr", "user", "email"),
     IdentifierSource("user.name", "user", ACCOUNT),
-    IdentifierSource("user.uid", "user", "user_uid"),
+    IdentifierSource("user.uid", "user", "user_uid", f"NOT {_posix_uid('user.uid')}"),
     IdentifierSource("file.owner.email_addr", "file_owner", "email"),
     IdentifierSource("dst_user.email_addr", "dst_user", "email"),
     IdentifierSource("process.user.name", "process_user", ACCOUNT),
@@ -93,7 +106,15 @@ IDENTIFIER_SOURCES: tuple[IdentifierSource, ...] = (
 )
 """Every event column farmhunt reads identities from; add a line to read another."""
 
-PERSON_TYPES = ("email", "upn", "username", "saml_nameid", "github_login", "user_uid")
+PERSON_TYPES = (
+    "email",
+    "upn",
+    "username",
+    "saml_nameid",
+    "github_login",
+    "user_uid",
+    "local_uid",
+)
 DEVICE_TYPES = ("hostname", "device_uid", "serial")
 
 
@@ -160,6 +181,9 @@ ANCHOR_RANK = 6
 NOT_LINKED = {
     "ambiguous": "Several workers match equally well; the candidates are listed, none chosen.",
     "unresolved": "Nothing in the roster, inventory or alias file matches.",
+    "host_local": "A POSIX uid (501): the same number names different people on different "
+    "hosts, so it is linked only through the alias file.",
+    "placeholder": "A host name that names no machine (console, localhost, unknown).",
     "system_account": "A built-in or service account (SYSTEM, root, a machine account), "
     "not a person.",
 }
@@ -173,6 +197,13 @@ SYSTEM_ACCOUNT_PATTERN = (
 )
 """User names that are never people; kept as ``system_account`` instead of cluttering the
 unresolved list."""
+
+NO_MATCH = "no roster, inventory or alias entry matches"
+
+PLACEHOLDER_HOST_PATTERN = (
+    r"(?i)^(console|localhost(\.localdomain)?|unknown|n/?a|none|null|-|127\.0\.0\.1|::1)$"
+)
+"""Host names that name no machine (osquery's ``console`` session host, ``localhost``)."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +224,7 @@ class ResolveResult:
     ambiguous: int = 0
     unresolved: int = 0
     system: int = 0
+    """Identifiers that are no one: system accounts, host-local uids, placeholder hosts."""
     roster_workers: int = 0
     by_method: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
@@ -254,6 +286,8 @@ def _literal(text: str) -> str:
 def _value_sql(table: str, source: IdentifierSource) -> str | None:
     """SQL for the source's value in ``table``, or None when the table lacks it."""
     spec = TABLES[table]
+    if source.tables and table not in source.tables:
+        return None
     if source.column.startswith("unmapped:"):
         key = source.column.split(":", 1)[1]
         path = _literal('$."' + key.replace('"', '\\"') + '"')
@@ -279,25 +313,33 @@ def event_identifiers_sql(tables: list[str] | None = None) -> str:
     """
     parts = []
     for table in tables or list(TABLES):
+        structs = []
         for source in IDENTIFIER_SOURCES:
             value = _value_sql(table, source)
             if value is None:
                 continue
+            if source.where:
+                value = f"CASE WHEN {source.where} THEN {value} END"
             kind = (
-                "CASE WHEN strpos(v, '@') > 0 THEN 'upn' ELSE 'username' END"
+                f"CASE WHEN strpos({value}, '@') > 0 THEN 'upn' ELSE 'username' END"
                 if source.type == ACCOUNT
                 else _literal(source.type)
             )
-            where = f"WHERE {source.where}" if source.where else ""
-            parts.append(
-                f"SELECT {_literal(table)} AS tbl, {_literal(source.column)} AS col, "
-                f"{_literal(source.entity)} AS entity, {kind} AS identifier_type, "
-                f"v AS identifier, {_literal(source.anchor_method)} AS anchor_method, "
-                "event_uid, time, file, record FROM ("
-                f'SELECT {value} AS v, "metadata.uid" AS event_uid, time, '
-                '"raw_source.file" AS file, "raw_source.record" AS record '
-                f"FROM {_quote(table)} {where}) WHERE v IS NOT NULL AND trim(v) <> ''"
+            structs.append(
+                f"struct_pack(col := {_literal(source.column)}, "
+                f"entity := {_literal(source.entity)}, identifier_type := {kind}, "
+                f"identifier := {value}, anchor_method := {_literal(source.anchor_method)})"
             )
+        if not structs:
+            continue
+        # One scan per table: every source of a row unnested from one list.
+        parts.append(
+            f"SELECT {_literal(table)} AS tbl, s.col, s.entity, s.identifier_type, "
+            "s.identifier, s.anchor_method, event_uid, time, file, record FROM ("
+            'SELECT "metadata.uid" AS event_uid, time, "raw_source.file" AS file, '
+            f'"raw_source.record" AS record, unnest([{", ".join(structs)}]) AS s '
+            f"FROM {_quote(table)}) WHERE s.identifier IS NOT NULL AND trim(s.identifier) <> ''"
+        )
     if not parts:
         return (
             "SELECT NULL::VARCHAR AS tbl, NULL::VARCHAR AS col, NULL::VARCHAR AS entity, "
@@ -595,7 +637,7 @@ def _build(
                      AND r.n = 1 AND r.best <= {ANCHOR_RANK}
         LEFT JOIN direct s ON s.identifier_type = t.identifier_type
                           AND s.identifier = t.identifier
-        WHERE coalesce(s.best, 99) > 2
+        WHERE coalesce(s.best, 99) > 2 AND t.identifier_type <> 'local_uid'
         GROUP BY t.identifier_type, t.identifier, r.worker_id, a.anchor_method,
                  a.identifier_type, a.identifier, t.tbl
         """
@@ -643,37 +685,52 @@ def _build(
                    list_sort(list(DISTINCT worker_id) FILTER (WHERE worker_id IS NOT NULL))
                        AS candidates
             FROM ranked GROUP BY identifier_type, identifier
+        ),
+        decided AS (
+            SELECT i.*, p.*,
+                   CASE WHEN p.n = 1 THEN p.method
+                        WHEN p.n > 1 THEN 'ambiguous'
+                        WHEN i.identifier_type = 'local_uid' THEN 'host_local'
+                        WHEN i.identifier_type = 'hostname' AND regexp_matches(
+                             trim(i.identifier), {_literal(PLACEHOLDER_HOST_PATTERN)})
+                             THEN 'placeholder'
+                        WHEN i.identifier_type IN ('username', 'upn', 'user_uid')
+                             AND regexp_matches(
+                                 trim(i.identifier), {_literal(SYSTEM_ACCOUNT_PATTERN)})
+                             THEN 'system_account'
+                        ELSE 'unresolved' END AS decision
+            FROM ids i LEFT JOIN picked p USING (identifier_type, identifier)
         )
-        SELECT i.identifier_type, i.identifier,
-               CASE WHEN p.n = 1 THEN p.worker_id END AS worker_id,
-               CASE WHEN p.n = 1 THEN w.email END AS worker_email,
-               CASE WHEN p.n = 1 THEN w.full_name END AS worker_name,
-               CASE WHEN p.n = 1 THEN p.method
-                    WHEN p.n > 1 THEN 'ambiguous'
-                    WHEN i.identifier_type IN ('username', 'upn', 'user_uid')
-                         AND regexp_matches(trim(i.identifier),
-                                            {_literal(SYSTEM_ACCOUNT_PATTERN)})
-                         THEN 'system_account'
-                    ELSE 'unresolved' END AS method,
-               CASE WHEN p.n = 1 THEN p.confidence END AS confidence,
-               CASE WHEN p.n = 1 THEN concat(p.top_evidence,
-                        CASE WHEN p.others IS NOT NULL
-                             THEN concat(' | weaker candidates: ', p.others) END)
-                    WHEN p.n > 1 THEN concat(p.n, ' workers match equally: ', p.top_evidence)
-                    WHEN i.identifier_type IN ('username', 'upn', 'user_uid')
-                         AND regexp_matches(trim(i.identifier),
-                                            {_literal(SYSTEM_ACCOUNT_PATTERN)})
-                         THEN 'a built-in or service account name, not a person'
-                    ELSE coalesce(p.hints, 'no roster, inventory or alias entry matches')
+        SELECT d.identifier_type, d.identifier,
+               CASE WHEN d.n = 1 THEN d.worker_id END AS worker_id,
+               CASE WHEN d.n = 1 THEN w.email END AS worker_email,
+               CASE WHEN d.n = 1 THEN w.full_name END AS worker_name,
+               d.decision AS method,
+               CASE WHEN d.n = 1 THEN d.confidence END AS confidence,
+               CASE WHEN d.n = 1 THEN concat(d.top_evidence,
+                        CASE WHEN d.others IS NOT NULL
+                             THEN concat(' | weaker candidates: ', d.others) END)
+                    WHEN d.n > 1 THEN concat(d.n, ' workers match equally: ', d.top_evidence)
+                    WHEN d.decision = 'unresolved'
+                         THEN coalesce(d.hints, {_literal(NO_MATCH)})
+                    ELSE concat({_not_linked_sql("d.decision")},
+                                coalesce(' | ' || d.hints, ''))
                END AS evidence,
-               coalesce(p.candidates, []::VARCHAR[]) AS candidates,
-               i.event_count, i.first_seen, i.last_seen, i.seen_in
-        FROM ids i
-        LEFT JOIN picked p USING (identifier_type, identifier)
-        LEFT JOIN w ON p.n = 1 AND w.employee_id = p.worker_id
-        ORDER BY worker_id NULLS LAST, identifier_type, identifier
+               coalesce(d.candidates, []::VARCHAR[]) AS candidates,
+               d.event_count, d.first_seen, d.last_seen, d.seen_in
+        FROM decided d
+        LEFT JOIN w ON d.n = 1 AND w.employee_id = d.worker_id
+        ORDER BY worker_id NULLS LAST, d.identifier_type, d.identifier
         """
     ).to_arrow_table()
+
+
+def _not_linked_sql(column: str) -> str:
+    """SQL: the description of a not-linked method named in ``column``."""
+    cases = " ".join(
+        f"WHEN {_literal(name)} THEN {_literal(text)}" for name, text in NOT_LINKED.items()
+    )
+    return f"CASE {column} {cases} END"
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -688,6 +745,8 @@ def _summarize(links: pa.Table, result: ResolveResult) -> None:
     result.by_method = Counter(methods)
     result.ambiguous = result.by_method["ambiguous"]
     result.unresolved = result.by_method["unresolved"]
-    result.system = result.by_method["system_account"]
+    result.system = sum(
+        result.by_method[m] for m in ("system_account", "host_local", "placeholder")
+    )
     result.resolved = sum(1 for w in workers if w is not None)
     result.workers = len({w for w in workers if w is not None})
