@@ -162,5 +162,57 @@ def simulate(
     )
 
 
+RulesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", "-r", help="More rule files or folders (farmhunt or plain Sigma)."),
+]
+
+
+@app.command()
+def detect(workspace: WorkspaceOpt, rules: RulesOpt = None) -> None:
+    """Run the rule library over the workspace and store the findings."""
+    from farmhunt.cli.detect_view import run_detect
+
+    raise typer.Exit(run_detect(workspace, rules or [], console, err))
+
+
+rules_app = typer.Typer(help="List, validate and test detection rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOpt = None) -> None:
+    """List the rules (built-in and any given)."""
+    from farmhunt.cli.detect_view import run_rules_list
+
+    raise typer.Exit(run_rules_list(rules or [], console, err))
+
+
+@rules_app.command("validate")
+def rules_validate(rules: RulesOpt = None) -> None:
+    """Check every rule file; all problems are reported at once, with file and line."""
+    from farmhunt.cli.detect_view import run_rules_validate
+
+    raise typer.Exit(run_rules_validate(rules or [], console, err))
+
+
+@rules_app.command("test")
+def rules_test(rules: RulesOpt = None) -> None:
+    """Run every rule's inline positive and negative test events."""
+    from farmhunt.cli.detect_view import run_rules_test
+
+    raise typer.Exit(run_rules_test(rules or [], console, err))
+
+
+@rules_app.command("export-lolrmm")
+def rules_export_lolrmm(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the Sigma rules to.")],
+) -> None:
+    """Write LOLRMM's Sigma rule set (from the shipped catalog) as plain Sigma files."""
+    from farmhunt.cli.detect_view import run_export_lolrmm
+
+    raise typer.Exit(run_export_lolrmm(directory, console))
+
+
 def main() -> None:
     app()

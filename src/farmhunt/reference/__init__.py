@@ -67,3 +67,35 @@ def ipkvm_devices() -> tuple[IpKvmDevice, ...]:
     """Factory identities of hardware IP-KVMs."""
     reader = csv.DictReader(_text("ipkvm_devices.csv").splitlines())
     return tuple(IpKvmDevice(**row) for row in reader)
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A named tool with the process names, packages and domains it shows up as."""
+
+    name: str
+    executables: tuple[str, ...]
+    packages: tuple[str, ...]
+    domains: tuple[str, ...]
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(";") if v.strip())
+
+
+@cache
+def video_call_clients() -> tuple[CatalogEntry, ...]:
+    reader = csv.DictReader(_text("video_call_clients.csv").splitlines())
+    return tuple(
+        CatalogEntry(r["client"], _split(r["executables"]), (r["client"],), _split(r["domains"]))
+        for r in reader
+    )
+
+
+@cache
+def mouse_jigglers() -> tuple[CatalogEntry, ...]:
+    reader = csv.DictReader(_text("mouse_jigglers.csv").splitlines())
+    return tuple(
+        CatalogEntry(r["tool"], _split(r["executables"]), _split(r["package_names"]), ())
+        for r in reader
+    )

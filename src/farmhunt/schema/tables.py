@@ -811,3 +811,44 @@ WORKER_LINKS = Table(
 DERIVED_TABLES: dict[str, Table] = {WORKER_LINKS.name: WORKER_LINKS}
 """Tables computed from the stored events and replaced whole on each rebuild
 (``Workspace.replace_derived``): identity links, findings, scores. Keyed by name."""
+
+FINDINGS_TABLE = Table(
+    name="findings",
+    class_uid=None,
+    class_name="Findings",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "What `farmhunt detect` found: one row per rule and subject, with the events behind "
+        "it, why it matters and what to rule out."
+    ),
+    columns=_cols(
+        ("finding_id", "string", "Stable id of the finding (rule and subject)."),
+        ("rule_id", "string", "Rule that fired."),
+        ("rule_kind", "string", "match, correlation or analytic."),
+        ("title", "string", "Rule title."),
+        ("category", "string", "endpoint, network, identity, saas, hiring or exfiltration."),
+        ("severity", "string", "informational, low, medium, high or critical."),
+        ("weight", "float", "The rule's evidence weight (0–100) for scoring."),
+        ("fbi_guidance", "string", "The FBI guidance item the rule serves."),
+        ("attack", "strings", "ATT&CK techniques."),
+        ("worker_id", "string", "The worker it is about (NULL when the subject is unlinked)."),
+        ("subject", "string", "Who or what it is about: email, user, host or address."),
+        ("subject_type", "string", "email, username, hostname, ip or worker."),
+        ("device", "string", "Host involved, when there is one."),
+        ("first_seen", "timestamp", "First event behind it."),
+        ("last_seen", "timestamp", "Last event behind it."),
+        ("event_count", "bigint", "Events behind it."),
+        ("event_uids", "strings", "metadata.uid of the events behind it (the first 100)."),
+        ("tables", "strings", "Tables those events are in."),
+        ("explanation", "string", "What happened, in words."),
+        ("evidence", "json", "The values that made the rule fire."),
+        ("description", "string", "Why it matters."),
+        ("false_positives", "strings", "Benign explanations to rule out."),
+        ("triage", "string", "How to check it."),
+        ("source", "string", "Rule file and line."),
+    ),
+)
+"""Derived: replaced whole by each ``farmhunt detect``."""
+
+DERIVED_TABLES[FINDINGS_TABLE.name] = FINDINGS_TABLE

@@ -1,0 +1,127 @@
+"""``farmhunt detect`` and ``farmhunt rules``: running, listing, validating and testing rules."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from farmhunt.cli.safe import text
+from farmhunt.detect.loader import RuleError, builtin_rules_dir, load_rules
+from farmhunt.store.workspace import Workspace, WorkspaceError
+
+
+def _print_rule_errors(err: Console, exc: RuleError) -> None:
+    err.print(text(f"error: {len(exc.errors)} problem(s) in the rules:", "red"))
+    for line in exc.errors:
+        err.print(text(f"  {line}", limit=600))
+
+
+def run_detect(workspace: Path, rules: list[Path], console: Console, err: Console) -> int:
+    from farmhunt.detect.run import detect_workspace
+
+    try:
+        ws = Workspace(workspace)
+    except WorkspaceError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
+    started = time.perf_counter()
+    try:
+        with ws:
+            result = detect_workspace(ws, rules)
+    except RuleError as exc:
+        _print_rule_errors(err, exc)
+        return 2
+    seconds = time.perf_counter() - started
+    table = Table("rule", "category", "severity", "findings", "workers", title="Findings by rule")
+    counts: Counter[str] = Counter(f.rule.id for f in result.findings)
+    workers: dict[str, set[str]] = {}
+    for f in result.findings:
+        workers.setdefault(f.rule.id, set()).add(f.worker_id or f.subject)
+    for rule in sorted(result.ruleset.rules, key=lambda r: (-counts[r.id], r.id)):
+        if counts[rule.id]:
+            table.add_row(
+                text(rule.id),
+                rule.category,
+                rule.severity,
+                str(counts[rule.id]),
+                str(len(workers[rule.id])),
+            )
+    console.print(table if result.findings else "No findings.")
+    console.print(
+        f"{len(result.ruleset.rules)} rules run, {len(result.findings)} findings in "
+        f"{seconds:.1f}s; stored in the workspace's `findings` table."
+    )
+    if result.ruleset.skipped:
+        console.print(
+            f"{len(result.ruleset.skipped)} Sigma rules skipped (log source or field "
+            "not in the store); `farmhunt rules validate` lists them."
+        )
+    return 0
+
+
+def run_rules_list(rules: list[Path], console: Console, err: Console) -> int:
+    try:
+        ruleset = load_rules([builtin_rules_dir(), *rules])
+    except RuleError as exc:
+        _print_rule_errors(err, exc)
+        return 2
+    table = Table("id", "kind", "category", "severity", "weight", "title")
+    for rule in sorted(ruleset.rules, key=lambda r: (r.category, r.id)):
+        table.add_row(
+            text(rule.id),
+            rule.kind,
+            rule.category,
+            rule.severity,
+            f"{rule.weight:g}",
+            text(rule.title),
+        )
+    console.print(table)
+    console.print(f"{len(ruleset.rules)} rules")
+    return 0
+
+
+def run_rules_validate(rules: list[Path], console: Console, err: Console) -> int:
+    try:
+        ruleset = load_rules([builtin_rules_dir(), *rules])
+    except RuleError as exc:
+        _print_rule_errors(err, exc)
+        return 1
+    console.print(f"{len(ruleset.rules)} rules valid.")
+    for line in ruleset.skipped:
+        console.print(text(f"  skipped: {line}", "dim", limit=400))
+    return 0
+
+
+def run_rules_test(rules: list[Path], console: Console, err: Console) -> int:
+    from farmhunt.detect.testing import run_all_tests
+
+    try:
+        ruleset = load_rules([builtin_rules_dir(), *rules])
+    except RuleError as exc:
+        _print_rule_errors(err, exc)
+        return 2
+    outcomes = run_all_tests(ruleset)
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        kind = "positive" if outcome.test.expect else "negative"
+        err.print(
+            text(
+                f"FAIL {outcome.rule.id} ({kind} test {outcome.test.name}): {outcome.detail}",
+                "red",
+                limit=600,
+            )
+        )
+    console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def run_export_lolrmm(directory: Path, console: Console) -> int:
+    from farmhunt.detect.lolrmm import export_lolrmm
+
+    count = export_lolrmm(directory)
+    console.print(f"{count} LOLRMM Sigma rules written to {directory}")
+    return 0

@@ -1,0 +1,155 @@
+"""Sigma correlation rules (event_count, value_count, temporal, temporal_ordered).
+
+The referenced match rules' events are gathered into one relation with the group-by
+fields, then a time-range window per group counts events, distinct values or distinct
+rules within the timespan, in the engine. Only the groups that satisfy the condition
+come back, each with the events of its first satisfying window as evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from sigma.correlations import SigmaCorrelationConditionOperator as Op
+
+from farmhunt.detect.engine import (
+    MAX_UIDS,
+    Context,
+    _jsonable,
+    _types,
+    accessor,
+    subject_expr,
+)
+from farmhunt.detect.loader import RuleSet
+from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler
+from farmhunt.detect.subjects import subject_type, subjects_for
+
+
+def _condition(value: ir.Value, op: Op, count: int) -> ir.BooleanValue:
+    return {
+        Op.LT: value < count,
+        Op.LTE: value <= count,
+        Op.GT: value > count,
+        Op.GTE: value >= count,
+        Op.EQ: value == count,
+        Op.NEQ: value != count,
+    }[op]
+
+
+def _events(ctx: Context, base: Rule, group_by: list[str], value_field: str | None) -> ir.Table:
+    assert base.table is not None
+    t = ctx.table(base.table)
+    compiler = SigmaCompiler(base.table, _types(base.table))
+    columns: dict[str, ir.Value] = {}
+    for index, name in enumerate(group_by):
+        column = compiler.column(name)
+        columns[f"__g{index}"] = t[column].cast("string")
+    subject, which = subject_expr(t, base.subject or subjects_for(base.table))
+    columns["__v"] = (
+        t[compiler.column(value_field)].cast("string")
+        if value_field
+        else ibis.null().cast("string")
+    )
+    return t.filter(compiler.compile(base.sigma, accessor(t))).select(
+        __uid=t["metadata.uid"],
+        __time=t["time"],
+        __rule=ibis.literal(base.name),
+        __subject=subject,
+        __which=which,
+        __table=ibis.literal(base.table),
+        **columns,
+    )
+
+
+def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]:
+    corr = rule.sigma
+    names = [ref.reference for ref in corr.rules]
+    bases = [ruleset.by_id(name) for name in names]
+    group_by = list(corr.group_by or [])
+    value_field = corr.condition.fieldref if corr.type.name == "VALUE_COUNT" else None
+    try:
+        parts = [_events(ctx, base, group_by, value_field) for base in bases]
+    except CompileError as exc:
+        raise CompileError(f"{rule.source}: {exc}") from exc
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part)
+    keys = [union[f"__g{i}"] for i in range(len(group_by))]
+    seconds = int(corr.timespan.seconds)
+    window = ibis.range_window(
+        preceding=ibis.interval(seconds=seconds),
+        following=0,
+        group_by=keys or None,
+        order_by=union["__time"],
+    )
+    kind = corr.type.name
+    if kind == "EVENT_COUNT":
+        measure = union["__uid"].count().over(window)
+        satisfied = _condition(measure, corr.condition.op, corr.condition.count)
+    elif kind == "VALUE_COUNT":
+        measure = union["__v"].nunique().over(window)
+        satisfied = _condition(measure, corr.condition.op, corr.condition.count)
+    else:  # TEMPORAL and TEMPORAL_ORDERED: every referenced rule within the timespan
+        measure = union["__rule"].nunique().over(window)
+        satisfied = measure >= len(set(names))
+    marked = union.mutate(__n=measure, __ok=satisfied)
+    rows = marked.filter(marked["__ok"]).order_by("__time").to_pyarrow().to_pylist()
+    first_hit: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[f"__g{i}"] for i in range(len(group_by)))
+        first_hit.setdefault(key, row)
+    all_rows = union.order_by("__time").to_pyarrow().to_pylist() if first_hit else []
+    findings: list[Finding] = []
+    for key, hit in first_hit.items():
+        end = hit["__time"]
+        start = end - timedelta(seconds=seconds)
+        events = [
+            r
+            for r in all_rows
+            if tuple(r[f"__g{i}"] for i in range(len(group_by))) == key
+            and start <= r["__time"] <= end
+        ]
+        if kind == "TEMPORAL_ORDERED" and not _in_order(events, names):
+            continue
+        subject = next((e["__subject"] for e in events if e["__subject"]), None)
+        which = next((e["__which"] for e in events if e["__which"]), "device.hostname")
+        grouped = dict(zip(group_by, key, strict=True))
+        findings.append(
+            Finding(
+                rule=rule,
+                subject=subject or "(unknown)",
+                subject_type=subject_type(which),
+                first_seen=events[0]["__time"],
+                last_seen=end,
+                event_count=len(events),
+                event_uids=[e["__uid"] for e in events[:MAX_UIDS] if e["__uid"]],
+                explanation=(
+                    f"{rule.title}: {len(events)} events of {', '.join(sorted(set(names)))} "
+                    f"within {corr.timespan.spec} for "
+                    + ", ".join(f"{k}={v}" for k, v in grouped.items())
+                    + (f" ({hit['__n']} counted)" if kind in ("EVENT_COUNT", "VALUE_COUNT") else "")
+                ),
+                evidence={
+                    "group": grouped,
+                    "count": hit["__n"],
+                    "values": sorted({e["__v"] for e in events if e["__v"]})[:20],
+                    "window_end": _jsonable(end),
+                },
+                worker_id=ctx.worker_for(subject),
+                tables=sorted({e["__table"] for e in events}),
+            )
+        )
+    return findings
+
+
+def _in_order(events: list[dict[str, Any]], names: list[str]) -> bool:
+    """Whether the referenced rules fire in the listed order within the window."""
+    position = 0
+    for event in events:
+        if position < len(names) and event["__rule"] == names[position]:
+            position += 1
+    return position == len(names)

@@ -1,0 +1,238 @@
+"""Running rules: match rules in one pass per table, then correlations, then analytics.
+
+Every rule is compiled to Ibis, so the engine runs wherever Ibis does (DuckDB embedded,
+Spark for large estates). Match rules on one table share a single scan: each row gets
+one flag per rule, only flagged rows are kept, and findings are grouped from those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from farmhunt.detect.loader import RuleSet
+from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
+from farmhunt.detect.subjects import subject_type, subjects_for
+from farmhunt.schema import STORE_TABLES
+from farmhunt.schema.tables import FINDINGS_TABLE
+
+MAX_UIDS = 100
+EVIDENCE_SAMPLES = 3
+
+
+@dataclass
+class Context:
+    """What a run sees: the engine, the settings, and the identity links."""
+
+    con: duckdb.DuckDBPyConnection
+    backend: Any
+    settings: Any = None
+    links: dict[str, str] = field(default_factory=dict)
+    """lower(identifier) → worker_id, from worker_links."""
+
+    def table(self, name: str) -> ir.Table:
+        return self.backend.table(name)
+
+    def worker_for(self, subject: str | None) -> str | None:
+        return self.links.get((subject or "").lower()) if subject else None
+
+
+def make_context(con: duckdb.DuckDBPyConnection, settings: Any = None) -> Context:
+    backend = ibis.duckdb.from_connection(con)
+    links: dict[str, str] = {}
+    try:
+        rows = con.execute(
+            "SELECT lower(identifier), worker_id FROM worker_links WHERE worker_id IS NOT NULL"
+        ).fetchall()
+        links = {ident: worker for ident, worker in rows}
+    except duckdb.Error:
+        links = {}
+    return Context(con, backend, settings, links)
+
+
+def run_rules(ctx: Context, ruleset: RuleSet) -> list[Finding]:
+    """All findings of every enabled rule."""
+    findings: list[Finding] = []
+    by_table: dict[str, list[Rule]] = defaultdict(list)
+    for rule in ruleset.of_kind("match"):
+        assert rule.table is not None
+        by_table[rule.table].append(rule)
+    for table, rules in sorted(by_table.items()):
+        findings += match_table(ctx, table, rules)
+    from farmhunt.detect.correlate import run_correlation
+
+    for rule in ruleset.of_kind("correlation"):
+        findings += run_correlation(ctx, rule, ruleset)
+    from farmhunt.detect.analytics import run_analytic
+
+    for rule in ruleset.of_kind("analytic"):
+        findings += run_analytic(ctx, rule)
+    return findings
+
+
+def _types(table: str) -> dict[str, str]:
+    return {c.name: c.type for c in STORE_TABLES[table].columns}
+
+
+def accessor(t: ir.Table) -> Any:
+    def get(column: str, lowered: bool) -> ir.Value:
+        col = t[column]
+        return col.lower() if lowered else col
+
+    return get
+
+
+def subject_expr(t: ir.Table, columns: Iterable[str]) -> tuple[ir.Value, ir.Value]:
+    """(subject, subject column name) for each row: the first non-empty column."""
+    cols = [c for c in columns if c in t.columns]
+    if not cols:
+        return ibis.null().cast("string"), ibis.null().cast("string")
+    values = [t[c].cast("string").nullif("") for c in cols]
+    subject = ibis.coalesce(*values) if len(values) > 1 else values[0]
+    which = ibis.cases(
+        *[(v.notnull(), c) for v, c in zip(values, cols, strict=True)],
+        else_=ibis.null().cast("string"),
+    )
+    return subject, which
+
+
+def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
+    """Evaluate every match rule of one table in a single scan."""
+    t = ctx.table(table)
+    compiler = SigmaCompiler(table, _types(table))
+    get = accessor(t)
+    flags = {f"__r{i}": compiler.compile(rule.sigma, get) for i, rule in enumerate(rules)}
+    evidence_cols = sorted({compiler.column(f) for r in rules for f in fields_used(r.sigma)})
+    subject_sets = {r.subject or subjects_for(table) for r in rules}
+    subject_cols: dict[tuple[str, ...], str] = {}
+    selected: dict[str, ir.Value] = {
+        "__uid": t["metadata.uid"] if "metadata.uid" in t.columns else ibis.null().cast("string"),
+        "__time": t["time"],
+        "__device": t["device.hostname"]
+        if "device.hostname" in t.columns
+        else ibis.null().cast("string"),
+    }
+    for number, columns in enumerate(sorted(subject_sets)):
+        subject, which = subject_expr(t, columns)
+        selected[f"__s{number}"] = subject
+        selected[f"__w{number}"] = which
+        subject_cols[columns] = str(number)
+    for column in evidence_cols:
+        selected[column] = t[column]
+    any_flag = fold_or([hits_col for hits_col in flags.values()])
+    hits = t.select(**selected, **flags).filter(any_flag).order_by("__time")
+    data = hits.to_pyarrow()
+    findings: list[Finding] = []
+    for i, rule in enumerate(rules):
+        index = subject_cols[rule.subject or subjects_for(table)]
+        rule_fields = sorted({compiler.column(f) for f in fields_used(rule.sigma)})
+        findings += _group(ctx, rule, table, data, f"__r{i}", index, rule_fields)
+    return findings
+
+
+def _group(
+    ctx: Context, rule: Rule, table: str, data: pa.Table, flag: str, index: str, fields: list[str]
+) -> list[Finding]:
+    rows = [r for r in data.to_pylist() if r[flag]]
+    groups: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[row[f"__s{index}"]].append(row)
+    out = []
+    for subject, events in groups.items():
+        first, last = events[0]["__time"], events[-1]["__time"]
+        which = events[0][f"__w{index}"] or "device.hostname"
+        samples = [
+            {f: _jsonable(e.get(f)) for f in fields if e.get(f) is not None}
+            for e in events[:EVIDENCE_SAMPLES]
+        ]
+        devices = sorted({e["__device"] for e in events if e["__device"]})
+        out.append(
+            Finding(
+                rule=rule,
+                subject=subject or "(unknown)",
+                subject_type=subject_type(which),
+                first_seen=first,
+                last_seen=last,
+                event_count=len(events),
+                event_uids=[e["__uid"] for e in events[:MAX_UIDS] if e["__uid"]],
+                explanation=_explain(rule, subject, len(events), first, last, samples),
+                evidence={"matched": samples, "devices": devices[:10]},
+                device=devices[0] if devices else None,
+                worker_id=ctx.worker_for(subject)
+                or ctx.worker_for(devices[0] if devices else None),
+                tables=[table],
+            )
+        )
+    return out
+
+
+def _explain(
+    rule: Rule,
+    subject: str | None,
+    count: int,
+    first: datetime,
+    last: datetime,
+    samples: list[dict[str, Any]],
+) -> str:
+    what = "; ".join(", ".join(f"{k}={v}" for k, v in s.items()) for s in samples[:2])
+    span = f"{first:%Y-%m-%d %H:%M}" + (f" to {last:%Y-%m-%d %H:%M}" if last != first else "")
+    text = f"{rule.title}: {count} event{'s' if count != 1 else ''} for {subject} ({span} UTC)"
+    return text + (f". Matched: {what}" if what else "")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def finding_id(rule_id: str, subject: str) -> str:
+    return hashlib.blake2b(f"{rule_id}\x1f{subject}".encode(), digest_size=10).hexdigest()
+
+
+def findings_table(findings: list[Finding]) -> pa.Table:
+    """Findings as the ``findings`` derived table."""
+    from farmhunt.store.arrow import to_arrow
+
+    rows = []
+    for f in sorted(findings, key=lambda f: (f.rule.id, f.subject)):
+        rule = f.rule
+        rows.append(
+            {
+                "finding_id": finding_id(rule.id, f.subject),
+                "rule_id": rule.id,
+                "rule_kind": rule.kind,
+                "title": rule.title,
+                "category": rule.category,
+                "severity": rule.severity,
+                "weight": rule.weight,
+                "fbi_guidance": rule.fbi_guidance,
+                "attack": list(rule.attack),
+                "worker_id": f.worker_id,
+                "subject": f.subject,
+                "subject_type": f.subject_type,
+                "device": f.device,
+                "first_seen": f.first_seen,
+                "last_seen": f.last_seen,
+                "event_count": f.event_count,
+                "event_uids": f.event_uids,
+                "tables": f.tables,
+                "explanation": f.explanation,
+                "evidence": f.evidence,
+                "description": rule.description,
+                "false_positives": list(rule.false_positives),
+                "triage": rule.triage,
+                "source": rule.source,
+            }
+        )
+    return to_arrow(FINDINGS_TABLE, rows)

@@ -1,0 +1,113 @@
+"""From Sigma's vocabulary to the store's: log sources to tables, field names to columns.
+
+Sigma rules written for Windows/Sysmon (SigmaHQ, LOLRMM) name fields as Sysmon does
+(``Image``, ``CommandLine``, ``DestinationHostname``); the store names them by OCSF path.
+This table is the only place that knows both. A field that is already a column of the
+rule's table (``process.file.path``) is used as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LOGSOURCE_TABLES: dict[str, str] = {
+    "process_creation": "process_activity",
+    "network_connection": "network_activity",
+    "dns_query": "dns_activity",
+    "dns": "dns_activity",
+    "firewall": "network_activity",
+    "proxy": "http_activity",
+    "webserver": "http_activity",
+}
+"""Sigma ``logsource.category`` → table. Categories not listed (file_event,
+registry_*, image_load …) have no table in the store yet: such rules are skipped with a
+notice, not failed."""
+
+_PROCESS = {
+    "Image": "process.file.path",
+    "OriginalFileName": "process.file.internal_name",
+    "CommandLine": "process.cmd_line",
+    "ParentImage": "process.parent_process.file.path",
+    "ParentCommandLine": "process.parent_process.cmd_line",
+    "ParentUser": "process.parent_process.user.name",
+    "User": "process.user.name",
+    "Product": "process.file.product.name",
+    "Company": "process.file.company_name",
+    "Description": "process.file.desc",
+    "FileVersion": "process.file.version",
+    "IntegrityLevel": "process.integrity",
+    "CurrentDirectory": "process.working_directory",
+    "ProcessId": "process.pid",
+    "ParentProcessId": "process.parent_process.pid",
+    "ProcessGuid": "process.uid",
+    "ParentProcessGuid": "process.parent_process.uid",
+    "LogonId": "process.session.uid",
+    "Hashes": "process.file.hashes",
+}
+_COMMON = {
+    "Computer": "device.hostname",
+    "ComputerName": "device.hostname",
+    "EventID": "metadata.event_code",
+    "Channel": "metadata.log_name",
+}
+
+SIGMA_FIELDS: dict[str, dict[str, str]] = {
+    "process_activity": {**_COMMON, **_PROCESS},
+    "process_query": {**_COMMON, **_PROCESS},
+    "network_activity": {
+        **_COMMON,
+        "Image": "process.file.path",
+        "ProcessId": "process.pid",
+        "User": "process.user.name",
+        "DestinationHostname": "dst_endpoint.hostname",
+        "DestinationIp": "dst_endpoint.ip",
+        "DestinationPort": "dst_endpoint.port",
+        "SourceHostname": "src_endpoint.hostname",
+        "SourceIp": "src_endpoint.ip",
+        "SourcePort": "src_endpoint.port",
+        "Protocol": "connection_info.protocol_name",
+        "dst_ip": "dst_endpoint.ip",
+        "dst_port": "dst_endpoint.port",
+        "src_ip": "src_endpoint.ip",
+        "src_port": "src_endpoint.port",
+    },
+    "dns_activity": {
+        **_COMMON,
+        "QueryName": "query.hostname",
+        "query": "query.hostname",
+        "QueryResults": "answers",
+        "QueryStatus": "rcode",
+        "Image": "process.file.path",
+        "ProcessId": "process.pid",
+    },
+    "http_activity": {
+        **_COMMON,
+        "c-uri": "http_request.url.url_string",
+        "c-useragent": "http_request.user_agent",
+        "cs-host": "dst_endpoint.hostname",
+    },
+}
+
+
+def table_for_logsource(logsource: Any) -> str | None:
+    """The table a Sigma log source reads, or None when the store has none for it.
+
+    farmhunt's own rules may name a table directly as ``logsource: {product: farmhunt,
+    service: <table>}``.
+    """
+    if getattr(logsource, "product", None) == "farmhunt" and logsource.service:
+        return str(logsource.service)
+    category = getattr(logsource, "category", None)
+    if category in LOGSOURCE_TABLES:
+        return LOGSOURCE_TABLES[category]
+    return None
+
+
+def column_for(table: str, field: str, columns: set[str]) -> str | None:
+    """The store column a Sigma field means in ``table``, or None if there is none."""
+    if field in columns:
+        return field
+    mapped = SIGMA_FIELDS.get(table, {}).get(field)
+    if mapped in columns:
+        return mapped
+    return None

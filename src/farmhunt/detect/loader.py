@@ -1,0 +1,456 @@
+"""Loading and validating rule files: every error at once, each naming file and line.
+
+A farmhunt rule file holds farmhunt's metadata (``id``, ``kind``, ``category``,
+``weight`` …), the Sigma body for match and correlation rules, and inline tests. A plain
+Sigma file (SigmaHQ, LOLRMM) loads too: its metadata is derived from Sigma's own fields.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
+from sigma.exceptions import SigmaError
+from sigma.rule import SigmaRule
+
+from farmhunt.detect.fieldmap import table_for_logsource
+from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
+from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler, fields_used
+from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
+
+FARMHUNT_KEYS = {
+    "id",
+    "kind",
+    "title",
+    "description",
+    "severity",
+    "weight",
+    "category",
+    "fbi_guidance",
+    "attack",
+    "false_positives",
+    "triage",
+    "tests",
+    "logsource",
+    "detection",
+    "correlation",
+    "analytic",
+    "params",
+    "subject",
+    "enabled",
+    "references",
+}
+LEVEL_WEIGHTS = {"informational": 5.0, "low": 10.0, "medium": 20.0, "high": 35.0, "critical": 50.0}
+
+
+class RuleError(ValueError):
+    """One or more rule files are invalid; ``errors`` lists them all."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Plain Sigma rules for log sources the store has no table for (file events …)."""
+
+    def by_id(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id or rule.name == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def of_kind(self, kind: str) -> list[Rule]:
+        return [r for r in self.rules if r.kind == kind and r.enabled]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping (as ``__line__``)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def builtin_rules_dir() -> Path:
+    return Path(str(resources.files("farmhunt.rules")))
+
+
+def _shown(path: Path, builtin: Path) -> str:
+    """How a rule file is named in messages and findings: built-in rules relative to the
+    package (``rules/endpoint/x.yml``), others as given."""
+    try:
+        return "rules/" + path.resolve().relative_to(builtin.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise RuleError([f"{path}: no such file or directory"])
+    return files
+
+
+def load_rules(paths: Iterable[Path] | None = None, *, check_analytics: bool = True) -> RuleSet:
+    """Load every rule under ``paths`` (default: the built-in library); raise RuleError
+    listing every problem found, in every file."""
+    errors: list[str] = []
+    docs: list[tuple[str, dict[str, Any]]] = []
+    builtin = builtin_rules_dir()
+    for file in rule_files(list(paths) if paths is not None else [builtin]):
+        shown = _shown(file, builtin)
+        try:
+            loaded = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LineLoader))
+        except yaml.YAMLError as exc:
+            errors.append(f"{shown}: YAML error: {exc}")
+            continue
+        for doc in loaded:
+            if isinstance(doc, dict):
+                docs.append((shown, doc))
+            elif doc is not None:
+                errors.append(f"{shown}: a rule document must be a mapping")
+    ruleset = RuleSet()
+    sigma_rules: dict[str, SigmaRule] = {}
+    pending_correlations: list[tuple[str, dict[str, Any]]] = []
+    for path, doc in docs:
+        where = f"{path}:{doc.get('__line__', 1)}"
+        if doc.get("kind") == "correlation" or ("correlation" in doc and "kind" not in doc):
+            pending_correlations.append((where, doc))
+            continue
+        try:
+            if "kind" in doc:
+                rule = _farmhunt_rule(where, doc, errors)
+            else:
+                rule = _plain_sigma_rule(where, doc, errors, ruleset)
+        except (SigmaError, CompileError, KeyError, TypeError, ValueError) as exc:
+            errors.append(f"{where}: {exc}")
+            continue
+        if rule is None:
+            continue
+        ruleset.rules.append(rule)
+        if rule.kind == "match":
+            sigma_rules[rule.name] = rule.sigma
+    for where, doc in pending_correlations:
+        try:
+            rule = _correlation_rule(where, doc, sigma_rules, errors)
+        except (SigmaError, KeyError, TypeError, ValueError) as exc:
+            errors.append(f"{where}: {exc}")
+            continue
+        if rule is not None:
+            ruleset.rules.append(rule)
+    _check_unique(ruleset, errors)
+    if check_analytics:
+        from farmhunt.detect.analytics import registered
+
+        for rule in ruleset.of_kind("analytic"):
+            if rule.analytic not in registered():
+                close = difflib.get_close_matches(rule.analytic or "", registered(), 1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                errors.append(f"{rule.source}: unknown analytic {rule.analytic!r}{hint}")
+    if errors:
+        raise RuleError(errors)
+    return ruleset
+
+
+def _check_unique(ruleset: RuleSet, errors: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for rule in ruleset.rules:
+        if rule.id in seen:
+            errors.append(f"{rule.source}: rule id {rule.id!r} is also used by {seen[rule.id]}")
+        seen[rule.id] = rule.source
+
+
+def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
+    """Validate farmhunt's metadata keys; problems are appended to ``errors``."""
+    unknown = (
+        set(doc)
+        - FARMHUNT_KEYS
+        - {
+            "__line__",
+            "name",
+            "status",
+            "author",
+            "date",
+            "modified",
+            "tags",
+            "level",
+            "falsepositives",
+        }
+    )
+    for key in sorted(unknown):
+        close = difflib.get_close_matches(key, FARMHUNT_KEYS, 1)
+        errors.append(
+            f"{where}: unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        )
+    for key in (
+        "id",
+        "title",
+        "description",
+        "severity",
+        "weight",
+        "category",
+        "fbi_guidance",
+        "triage",
+        "false_positives",
+        "tests",
+    ):
+        if key not in doc:
+            errors.append(f"{where}: missing {key!r}")
+    severity = str(doc.get("severity", "medium"))
+    if severity not in SEVERITIES:
+        errors.append(f"{where}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    category = str(doc.get("category", "endpoint"))
+    if category not in CATEGORIES:
+        errors.append(f"{where}: category {category!r} is not one of {', '.join(CATEGORIES)}")
+    guidance = str(doc.get("fbi_guidance", ""))
+    if guidance and guidance not in FBI_GUIDANCE:
+        errors.append(f"{where}: fbi_guidance {guidance!r} is not one of {', '.join(FBI_GUIDANCE)}")
+    weight = doc.get("weight", 0)
+    if not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
+        errors.append(f"{where}: weight must be a number from 0 to 100")
+        weight = 0
+    attack = doc.get("attack", [])
+    if isinstance(attack, str):
+        attack = [attack]
+    return {
+        "id": str(doc.get("id", "")),
+        "title": str(doc.get("title", "")),
+        "description": str(doc.get("description", "")).strip(),
+        "severity": severity,
+        "weight": float(weight),
+        "category": category,
+        "fbi_guidance": guidance,
+        "attack": tuple(str(a) for a in attack),
+        "false_positives": tuple(str(f) for f in doc.get("false_positives", []) or []),
+        "triage": str(doc.get("triage", "")).strip(),
+        "enabled": bool(doc.get("enabled", True)),
+    }
+
+
+def _tests(where: str, doc: dict[str, Any], errors: list[str]) -> tuple[RuleTest, ...]:
+    tests = doc.get("tests") or {}
+    out: list[RuleTest] = []
+    if not isinstance(tests, dict):
+        errors.append(f"{where}: tests must map positive/negative to lists")
+        return ()
+    for key, expect in (("positive", True), ("negative", False)):
+        cases = tests.get(key) or []
+        if not cases:
+            errors.append(f"{where}: needs at least one {key} test")
+        for index, case in enumerate(cases, 1):
+            line = case.get("__line__", "?") if isinstance(case, dict) else "?"
+            tables = _strip_lines(case.get("tables") if isinstance(case, dict) else None)
+            if not isinstance(tables, dict) or not tables:
+                errors.append(
+                    f"{where.rsplit(':', 1)[0]}:{line}: {key} test {index} needs "
+                    "`tables: {table: [rows]}`"
+                )
+                continue
+            for table, rows in tables.items():
+                spec = STORE_TABLES.get(table) or DERIVED_TABLES.get(table)
+                if spec is None:
+                    errors.append(f"{where.rsplit(':', 1)[0]}:{line}: unknown table {table!r}")
+                    continue
+                for row in rows or []:
+                    for column in row:
+                        if not spec.has_column(column):
+                            close = difflib.get_close_matches(column, spec.column_names(), 1)
+                            errors.append(
+                                f"{where.rsplit(':', 1)[0]}:{line}: table {table} has no "
+                                f"column {column!r}"
+                                + (f" (did you mean {close[0]!r}?)" if close else "")
+                            )
+            out.append(RuleTest(expect, tables, case.get("subject"), str(case.get("name", ""))))
+    return tuple(out)
+
+
+def _column_types(table: str) -> dict[str, str]:
+    return {c.name: c.type for c in STORE_TABLES[table].columns}
+
+
+def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule | None:
+    meta = _meta(where, doc, errors)
+    kind = doc.get("kind")
+    if kind not in ("match", "analytic"):
+        errors.append(f"{where}: kind {kind!r} is not match, correlation or analytic")
+        return None
+    tests = _tests(where, doc, errors)
+    subject = tuple(doc.get("subject", []) or [])
+    params = _strip_lines(doc.get("params") or {})
+    if kind == "analytic":
+        if not doc.get("analytic"):
+            errors.append(f"{where}: analytic rules name their function as `analytic:`")
+        return Rule(
+            kind="analytic",
+            source=where,
+            analytic=str(doc.get("analytic", "")),
+            params=params,
+            subject=subject,
+            tests=tests,
+            name=meta["id"],
+            **meta,
+        )
+    body = _strip_lines({k: doc[k] for k in ("logsource", "detection") if k in doc})
+    if "detection" not in body or "logsource" not in body:
+        errors.append(f"{where}: match rules need `logsource` and `detection`")
+        return None
+    level = {"level": meta["severity"]} if meta["severity"] in SEVERITIES else {}
+    sigma = SigmaRule.from_dict({"title": meta["title"], "name": meta["id"], **level, **body})
+    table = table_for_logsource(sigma.logsource)
+    if table is None:
+        errors.append(f"{where}: log source {body['logsource']} has no table in the store")
+        return None
+    _check_fields(where, sigma, table, subject, errors)
+    return Rule(
+        kind="match",
+        source=where,
+        table=table,
+        sigma=sigma,
+        params=params,
+        subject=subject,
+        tests=tests,
+        name=meta["id"],
+        **meta,
+    )
+
+
+def _check_fields(
+    where: str, sigma: SigmaRule, table: str, subject: tuple[str, ...], errors: list[str]
+) -> None:
+    compiler = SigmaCompiler(table, _column_types(table))
+    for name in sorted(fields_used(sigma)):
+        try:
+            compiler.column(name)
+        except CompileError as exc:
+            errors.append(f"{where}: {exc}")
+    for column in subject:
+        if column not in compiler.columns:
+            errors.append(f"{where}: subject column {column!r} is not in table {table}")
+
+
+def _plain_sigma_rule(
+    where: str, doc: dict[str, Any], errors: list[str], ruleset: RuleSet
+) -> Rule | None:
+    """A SigmaHQ/LOLRMM rule as it is: metadata from Sigma's own fields."""
+    sigma = SigmaRule.from_dict(_strip_lines(doc))
+    table = table_for_logsource(sigma.logsource)
+    title = sigma.title
+    if table is None:
+        ruleset.skipped.append(f"{where}: {title} (log source {sigma.logsource} not stored)")
+        return None
+    compiler = SigmaCompiler(table, _column_types(table))
+    try:
+        for name in fields_used(sigma):
+            compiler.column(name)
+    except CompileError as exc:
+        ruleset.skipped.append(f"{where}: {title} ({exc})")
+        return None
+    level = sigma.level.name.lower() if sigma.level else "medium"
+    tags = [str(t) for t in sigma.tags]
+    attack = tuple(
+        t.split(".", 1)[1].upper() for t in tags if t.startswith("attack.t") and t[8:9].isdigit()
+    )
+    rule_id = (
+        str(sigma.id)
+        if sigma.id
+        else str(sigma.name or "")
+        or (f"{Path(where.rsplit(':', 1)[0]).stem}:{where.rsplit(':', 1)[1]}")
+    )
+    return Rule(
+        id=rule_id,
+        kind="match",
+        title=title,
+        description=(sigma.description or "").strip(),
+        severity=level if level in SEVERITIES else "medium",
+        weight=LEVEL_WEIGHTS.get(level, 20.0),
+        category="network"
+        if table in ("network_activity", "dns_activity", "http_activity")
+        else "endpoint",
+        fbi_guidance="remote_access" if "T1219" in attack else "",
+        attack=attack,
+        false_positives=tuple(str(f) for f in sigma.falsepositives or []),
+        triage="",
+        source=where,
+        table=table,
+        sigma=sigma,
+        name=str(sigma.name or rule_id),
+    )
+
+
+def _correlation_rule(
+    where: str, doc: dict[str, Any], sigma_rules: dict[str, SigmaRule], errors: list[str]
+) -> Rule | None:
+    body = _strip_lines(doc)
+    farmhunt = "kind" in doc
+    meta = _meta(where, doc, errors) if farmhunt else None
+    correlation = body.get("correlation") or {}
+    refs = [str(r) for r in correlation.get("rules", [])]
+    missing = [r for r in refs if r not in sigma_rules]
+    if missing:
+        errors.append(f"{where}: correlation refers to unknown rule(s) {', '.join(missing)}")
+        return None
+    title = str(body.get("title", ""))
+    sigma_doc = {
+        "title": title,
+        "name": str(body.get("id") or body.get("name") or title),
+        "correlation": correlation,
+    }
+    collection = SigmaCollection([*(sigma_rules[r] for r in refs)])
+    rule = SigmaCorrelationRule.from_dict(sigma_doc)
+    collection.rules.append(rule)
+    collection.resolve_rule_references()
+    tests = _tests(where, doc, errors) if farmhunt else ()
+    if meta is None:
+        level = str(body.get("level", "medium"))
+        meta = {
+            "id": sigma_doc["name"],
+            "title": title,
+            "description": str(body.get("description", "")),
+            "severity": level,
+            "weight": LEVEL_WEIGHTS.get(level, 20.0),
+            "category": "endpoint",
+            "fbi_guidance": "",
+            "attack": (),
+            "false_positives": (),
+            "triage": "",
+            "enabled": True,
+        }
+    return Rule(
+        kind="correlation",
+        source=where,
+        sigma=rule,
+        params=_strip_lines(doc.get("params") or {}),
+        subject=tuple(doc.get("subject", []) or []),
+        tests=tests,
+        name=meta["id"],
+        **meta,
+    )

@@ -1,0 +1,311 @@
+"""Compiling a Sigma detection (as pySigma parses it) into one Ibis boolean expression.
+
+Sigma matching is case-insensitive for strings (the specification), so both sides are
+lowered; wildcards become starts-with/ends-with/contains where the pattern allows and
+an anchored regular expression otherwise (never LIKE, whose ``_`` would match any
+character of a file name such as ``remote_host.exe``). CIDR values expand to address
+prefixes, which every engine can compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionNOT,
+    ConditionOR,
+    ConditionValueExpression,
+)
+from sigma.modifiers import SigmaExistsModifier
+from sigma.rule import SigmaRule
+from sigma.types import (
+    Placeholder,
+    SigmaBool,
+    SigmaCIDRExpression,
+    SigmaCompareExpression,
+    SigmaExists,
+    SigmaFieldReference,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaString,
+    SpecialChars,
+)
+
+from farmhunt.detect.catalogs import default_placeholders
+from farmhunt.detect.fieldmap import column_for
+
+Accessor = Callable[[str, bool], ir.Value]
+"""(column, lowered) → the column expression, lowered to lower case when asked."""
+
+
+class CompileError(ValueError):
+    """A rule that cannot be compiled against the store (unknown field, bad value)."""
+
+
+def sigma_condition(rule: SigmaRule) -> Any:
+    """The parsed condition tree of a Sigma rule (its first condition)."""
+    conditions = rule.detection.parsed_condition
+    if len(conditions) != 1:
+        raise CompileError("rules with several conditions are not supported; split them")
+    return conditions[0].parsed
+
+
+def fields_used(rule: SigmaRule) -> set[str]:
+    """Every Sigma field name a rule's condition refers to."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, ConditionFieldEqualsValueExpression):
+            found.add(node.field)
+            if isinstance(node.value, SigmaFieldReference):
+                found.add(node.value.field)
+        for arg in getattr(node, "args", None) or []:
+            walk(arg)
+
+    walk(sigma_condition(rule))
+    return found
+
+
+class SigmaCompiler:
+    """Compiles conditions for one table, whose columns and types are known."""
+
+    def __init__(
+        self,
+        table: str,
+        column_types: dict[str, str],
+        placeholders: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.table = table
+        self.types = column_types
+        self.columns = set(column_types)
+        self.placeholders = placeholders if placeholders is not None else default_placeholders()
+
+    def column(self, field: str) -> str:
+        found = column_for(self.table, field, self.columns)
+        if found is None:
+            raise CompileError(f"field {field!r} has no column in table {self.table}")
+        return found
+
+    def compile(self, rule: SigmaRule, get: Accessor) -> ir.BooleanValue:
+        return self._node(sigma_condition(rule), get)
+
+    def _node(self, node: Any, get: Accessor) -> ir.BooleanValue:
+        if isinstance(node, ConditionAND):
+            return _fold([self._node(a, get) for a in node.args], "and")
+        if isinstance(node, ConditionOR):
+            return self._or(node.args, get)
+        if isinstance(node, ConditionNOT):
+            # NULL-safe: a missing value does not match, so NOT(match) is true for it.
+            return ~self._node(node.args[0], get).fill_null(False)
+        if isinstance(node, ConditionFieldEqualsValueExpression):
+            return self._field(node, get).fill_null(False)
+        if isinstance(node, ConditionValueExpression):
+            return self._keyword(node.value, get).fill_null(False)
+        raise CompileError(f"unsupported condition element {type(node).__name__}")
+
+    def _keyword(self, value: Any, get: Accessor) -> ir.BooleanValue:
+        if not isinstance(value, SigmaString):
+            raise CompileError(f"keyword search needs a string, not {type(value).__name__}")
+        raw = get("raw_data", True)
+        plain = value.to_plain().lower() if not value.contains_special() else None
+        if plain is not None:
+            return raw.contains(plain)
+        return _string_match(raw, value)
+
+    def expand(self, value: SigmaString) -> list[SigmaString]:
+        """A value with ``%placeholder%`` parts, once per catalog entry (wildcards kept)."""
+        names = [p.name for p in value.s if isinstance(p, Placeholder)]
+        for name in names:
+            if name not in self.placeholders:
+                known = ", ".join(sorted(self.placeholders))
+                raise CompileError(f"unknown placeholder %{name}% (known: {known})")
+        results = [str(value)]
+        for name in names:
+            results = [
+                r.replace(f"%{name}%", entry) for r in results for entry in self.placeholders[name]
+            ]
+        return [SigmaString(r) for r in results]
+
+    def _field(self, node: ConditionFieldEqualsValueExpression, get: Accessor) -> ir.BooleanValue:
+        name = self.column(node.field)
+        value = node.value
+        if isinstance(value, SigmaString) and value.contains_placeholder():
+            expanded = self.expand(value)
+            if not expanded:
+                return ibis.literal(False)
+            plain = [v for v in expanded if not v.contains_special()]
+            parts = [self._value(node, name, v, get) for v in expanded if v.contains_special()]
+            if plain and self.types[name] == "string":
+                parts.append(get(name, True).isin([v.to_plain().lower() for v in plain]))
+            else:
+                parts += [self._value(node, name, v, get) for v in plain]
+            return _fold(parts, "or")
+        return self._value(node, name, value, get)
+
+    def _or(self, args: list[Any], get: Accessor) -> ir.BooleanValue:
+        """OR, with plain string equalities on one string column merged into one IN."""
+        plain: dict[str, list[str]] = {}
+        rest = []
+        for arg in args:
+            value = getattr(arg, "value", None)
+            if (
+                isinstance(arg, ConditionFieldEqualsValueExpression)
+                and isinstance(value, SigmaString)
+                and not value.contains_special()
+                and not value.contains_placeholder()
+            ):
+                name = self.column(arg.field)
+                if self.types[name] == "string":
+                    plain.setdefault(name, []).append(value.to_plain().lower())
+                    continue
+            rest.append(self._node(arg, get))
+        merged = [get(name, True).isin(values).fill_null(False) for name, values in plain.items()]
+        return _fold(merged + rest, "or")
+
+    def _value(
+        self, node: ConditionFieldEqualsValueExpression, name: str, value: Any, get: Accessor
+    ) -> ir.BooleanValue:
+        kind = self.types[name]
+        if isinstance(value, SigmaExists) or (
+            node.parent is not None and SigmaExistsModifier in getattr(node.parent, "modifiers", [])
+        ):
+            exists = value.exists if isinstance(value, SigmaExists) else True
+            col = get(name, False)
+            return col.notnull() if exists else col.isnull()
+        if isinstance(value, SigmaNull):
+            return get(name, False).isnull()
+        if isinstance(value, SigmaFieldReference):
+            other = self.column(value.field)
+            return get(name, kind == "string") == get(other, self.types[other] == "string")
+        if kind == "strings":
+            return self._list_field(name, value, get)
+        if isinstance(value, SigmaCompareExpression):
+            return _compare(get(name, False), value)
+        if isinstance(value, SigmaBool):
+            if kind == "bool":
+                return get(name, False) == value.boolean
+            return get(name, True) == str(value.boolean).lower()
+        if isinstance(value, SigmaNumber):
+            if kind in ("int", "bigint", "float"):
+                return get(name, False) == value.number
+            return get(name, True) == str(value.number)
+        if isinstance(value, SigmaCIDRExpression):
+            prefixes = value.expand(wildcard="*")
+            col = get(name, True)
+            return _fold([_string_match(col, SigmaString(p)) for p in prefixes], "or")
+        if isinstance(value, SigmaRegularExpression):
+            return get(name, False).cast("string").re_search(_regex(value))
+        if isinstance(value, SigmaString):
+            if kind in ("int", "bigint", "float") and not value.contains_special():
+                try:
+                    return get(name, False) == float(value.to_plain())
+                except ValueError:
+                    raise CompileError(
+                        f"{name} is numeric but the rule compares it with {value.to_plain()!r}"
+                    ) from None
+            col = (
+                get(name, True)
+                if kind in ("string", "json")
+                else get(name, False).cast("string").lower()
+            )
+            return _string_match(col, value)
+        raise CompileError(f"unsupported value type {type(value).__name__} for {node.field}")
+
+    def _list_field(self, name: str, value: Any, get: Accessor) -> ir.BooleanValue:
+        """A list column matches when any element does.
+
+        The elements are joined with a separator no log value contains and matched as
+        one string (no lambdas: every engine has array join)."""
+        if not isinstance(value, SigmaString):
+            raise CompileError(f"{name} is a list of strings; compare it with strings")
+        joined = _SEP + get(name, False).join(_SEP).lower() + _SEP
+        if not value.contains_special():
+            return joined.contains(_SEP + value.to_plain().lower() + _SEP)
+        pieces = []
+        for part in value.s:
+            if part == SpecialChars.WILDCARD_MULTI:
+                pieces.append(r"[^\x1f]*")
+            elif part == SpecialChars.WILDCARD_SINGLE:
+                pieces.append(r"[^\x1f]")
+            else:
+                pieces.append(_re_escape(str(part).lower()))
+        return joined.re_search(r"\x1f" + "".join(pieces) + r"\x1f")
+
+
+_SEP = "\x1f"
+
+
+def _re_escape(text: str) -> str:
+    import re
+
+    return re.escape(text)
+
+
+def _fold(parts: list[ir.BooleanValue], how: str) -> ir.BooleanValue:
+    """AND/OR of many parts as a balanced tree: a rule with hundreds of alternatives
+    must not build an expression hundreds of levels deep."""
+    if not parts:
+        return ibis.literal(how == "and")
+    while len(parts) > 1:
+        paired = []
+        for i in range(0, len(parts) - 1, 2):
+            a, b = parts[i], parts[i + 1]
+            paired.append((a & b) if how == "and" else (a | b))
+        if len(parts) % 2:
+            paired.append(parts[-1])
+        parts = paired
+    return parts[0]
+
+
+def fold_or(parts: list[ir.BooleanValue]) -> ir.BooleanValue:
+    return _fold(parts, "or")
+
+
+def _string_match(col: ir.StringValue, value: SigmaString) -> ir.BooleanValue:
+    """Case-insensitive wildcard match of an already-lowered column."""
+    parts = list(value.s)
+    multi, single = SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE
+    if not value.contains_special():
+        return col == value.to_plain().lower()
+    texts = [p for p in parts if isinstance(p, str)]
+    specials = [p for p in parts if not isinstance(p, str)]
+    if single not in specials and len(texts) == 1:
+        text = texts[0].lower()
+        lead, trail = parts[0] == multi, parts[-1] == multi
+        inner = len(specials) == int(lead) + int(trail)
+        if inner and lead and trail:
+            return col.contains(text)
+        if inner and trail:
+            return col.startswith(text)
+        if inner and lead:
+            return col.endswith(text)
+    if all(p == multi for p in parts):
+        return col.notnull()
+    return col.re_search("^" + _regex(value.lower().to_regex()) + "$")
+
+
+def _regex(value: SigmaRegularExpression) -> str:
+    """The rule's regular expression as written, with Sigma's i/m/s flags inline."""
+    regexp = value.regexp
+    text = getattr(regexp, "original", None) or str(regexp)
+    flags = "".join(sorted(f.name[0].lower() for f in value.flags)) if value.flags else ""
+    prefix = f"(?{flags.replace('d', 's')})" if flags else ""
+    return prefix + text
+
+
+def _compare(col: ir.Value, value: SigmaCompareExpression) -> ir.BooleanValue:
+    op = value.op.name
+    number = value.number.number
+    if op == "LT":
+        return col < number
+    if op == "LTE":
+        return col <= number
+    if op == "GT":
+        return col > number
+    return col >= number
