@@ -275,6 +275,7 @@ def build_company(config: SimConfig) -> Company:
     _ensure_it_support(workers, rng)
     farms = _plant_farms(config, rng, workers, departments, manager_pool, farm_sizes)
     _plant_lone_impostors(config, rng, workers, departments, manager_pool)
+    _make_unique(workers)
     conference = _add_confounders(config, rng, workers) if config.confounders else None
     repos = [
         (name, "private")
@@ -350,6 +351,26 @@ def _honest_worker(
         device=_device(rng, worker_id, os_name, first, last, email, home, hire),
         start_hour=rng.choice([7.5, 8.0, 8.5, 9.0, 9.0, 9.5, 10.0]),
     )
+
+
+def _make_unique(workers: list[Worker]) -> None:
+    """Two people with one name get distinct emails, logins and host names, as a directory
+    would give them (the first keeps the plain form)."""
+    seen: dict[str, int] = {}
+    hosts: dict[str, int] = {}
+    for worker in workers:
+        count = seen.get(worker.email, 0)
+        seen[worker.email] = count + 1
+        if count:
+            local, domain = worker.email.split("@")
+            worker.email = f"{local}{count + 1}@{domain}"
+            worker.username = f"{worker.username}{count + 1}"
+            worker.github_login = f"{worker.github_login}x{count + 1}"
+            worker.device.owner_email = worker.email
+        host_count = hosts.get(worker.device.hostname, 0)
+        hosts[worker.device.hostname] = host_count + 1
+        if host_count:
+            worker.device.hostname = f"{worker.device.hostname}-{host_count + 1}"
 
 
 def _ensure_it_support(workers: list[Worker], rng: random.Random) -> None:
