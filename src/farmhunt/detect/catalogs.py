@@ -93,6 +93,30 @@ def default_placeholders() -> dict[str, tuple[str, ...]]:
             sorted({e.lower() for j in jigglers for e in j.executables})
         ),
         "mouse_jiggler_packages": tuple(sorted({p.lower() for j in jigglers for p in j.packages})),
+        # from the settings' allow.remote_tools (see settings_placeholders); empty by default
+        "approved_remote_tools": (),
+        "approved_remote_executables": (),
+    }
+
+
+def settings_placeholders(settings: object) -> dict[str, tuple[str, ...]]:
+    """Placeholders from the configuration: the organisation's approved remote tools
+    (names as the LOLRMM catalog or the software inventory spell them) and their
+    executables, so rules can leave sanctioned remote support out."""
+    approved = tuple(getattr(getattr(settings, "allow", None), "remote_tools", ()) or ())
+    wanted = {name.lower() for name in approved}
+    executables = sorted(
+        {
+            e.lower()
+            for t in remote_access_tools()
+            if t.name.lower() in wanted
+            for e in t.executables
+        }
+    )
+    return {
+        **default_placeholders(),
+        "approved_remote_tools": tuple(sorted(wanted)),
+        "approved_remote_executables": tuple(executables),
     }
 
 

@@ -19,13 +19,12 @@ from farmhunt.detect.engine import (
     MAX_UIDS,
     Context,
     _jsonable,
-    _types,
     accessor,
     subject_expr,
 )
 from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import Finding, Rule
-from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler
+from farmhunt.detect.sigma_ibis import CompileError
 from farmhunt.detect.subjects import subject_type, subjects_for
 
 
@@ -43,7 +42,7 @@ def _condition(value: ir.Value, op: Op, count: int) -> ir.BooleanValue:
 def _events(ctx: Context, base: Rule, group_by: list[str], value_field: str | None) -> ir.Table:
     assert base.table is not None
     t = ctx.table(base.table)
-    compiler = SigmaCompiler(base.table, _types(base.table))
+    compiler = ctx.compiler(base.table)
     columns: dict[str, ir.Value] = {}
     for index, name in enumerate(group_by):
         column = compiler.column(name)

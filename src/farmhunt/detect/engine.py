@@ -39,6 +39,11 @@ class Context:
     settings: Any = None
     links: dict[str, str] = field(default_factory=dict)
     """lower(identifier) → worker_id, from worker_links."""
+    placeholders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Catalog and configuration values for ``%placeholder%`` rule values."""
+
+    def compiler(self, table: str) -> SigmaCompiler:
+        return SigmaCompiler(table, _types(table), self.placeholders or None)
 
     def table(self, name: str) -> ir.Table:
         return self.backend.table(name)
@@ -57,7 +62,9 @@ def make_context(con: duckdb.DuckDBPyConnection, settings: Any = None) -> Contex
         links = {ident: worker for ident, worker in rows}
     except duckdb.Error:
         links = {}
-    return Context(con, backend, settings, links)
+    from farmhunt.detect.catalogs import settings_placeholders
+
+    return Context(con, backend, settings, links, settings_placeholders(settings))
 
 
 def run_rules(ctx: Context, ruleset: RuleSet) -> list[Finding]:
@@ -109,7 +116,7 @@ def subject_expr(t: ir.Table, columns: Iterable[str]) -> tuple[ir.Value, ir.Valu
 def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
     """Evaluate every match rule of one table in a single scan."""
     t = ctx.table(table)
-    compiler = SigmaCompiler(table, _types(table))
+    compiler = ctx.compiler(table)
     get = accessor(t)
     flags = {f"__r{i}": compiler.compile(rule.sigma, get) for i, rule in enumerate(rules)}
     evidence_cols = sorted({compiler.column(f) for r in rules for f in fields_used(r.sigma)})

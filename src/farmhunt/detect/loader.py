@@ -22,7 +22,7 @@ from sigma.rule import SigmaRule
 
 from farmhunt.detect.fieldmap import table_for_logsource
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
-from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler, fields_used
+from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler, fields_used, placeholders_used
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 
 FARMHUNT_KEYS = {
@@ -352,6 +352,9 @@ def _check_fields(
             compiler.column(name)
         except CompileError as exc:
             errors.append(f"{where}: {exc}")
+    for name in sorted(placeholders_used(sigma) - set(compiler.placeholders)):
+        known = ", ".join(sorted(compiler.placeholders))
+        errors.append(f"{where}: unknown placeholder %{name}% (known: {known})")
     for column in subject:
         if column not in compiler.columns:
             errors.append(f"{where}: subject column {column!r} is not in table {table}")

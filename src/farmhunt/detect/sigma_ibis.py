@@ -72,6 +72,21 @@ def fields_used(rule: SigmaRule) -> set[str]:
     return found
 
 
+def placeholders_used(rule: SigmaRule) -> set[str]:
+    """Names of the ``%placeholder%`` values a rule's condition uses."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        value = getattr(node, "value", None)
+        if isinstance(value, SigmaString):
+            found.update(p.name for p in value.s if isinstance(p, Placeholder))
+        for arg in getattr(node, "args", None) or []:
+            walk(arg)
+
+    walk(sigma_condition(rule))
+    return found
+
+
 class SigmaCompiler:
     """Compiles conditions for one table, whose columns and types are known."""
 
