@@ -86,6 +86,7 @@ def simulate(
         for writer in writers:
             writer.close()
     write_truth(company, out / "truth.json", done)
+    write_config(out / "farmhunt.yaml")
     return SimResult(company, {type(w).__name__: w.count for w in writers}, done)
 
 
@@ -131,3 +132,19 @@ def write_truth(company: Company, path: Path, days: int) -> None:
         ),
     }
     path.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+COMPANY_CONFIG = """\
+# The simulated company's own farmhunt configuration (see docs/configuration.md):
+# what its IT team knows about its networks and sanctioned tools.
+network:
+  corporate_egress: [12.130.0.0/21]     # offices and the VPN concentrator's public side
+  corporate_vpn_pools: [10.8.0.0/13]    # addresses the corporate VPN gives laptops
+allow:
+  remote_tools: [TeamViewer]            # IT support's approved remote-support tool
+"""
+
+
+def write_config(path: Path) -> None:
+    """The company's configuration: corporate ranges and the approved support tool."""
+    path.write_text(COMPANY_CONFIG, encoding="utf-8")
