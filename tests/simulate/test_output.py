@@ -103,3 +103,14 @@ def test_injected_kvm_and_tools_appear_in_endpoint_telemetry(
         v["hostname"] for v in truth["workers"].values() if "remote_access_tool" in v["behaviours"]
     }
     assert expected_tools <= tool_hosts
+
+
+def test_windows_logs_as_evtx_ingest_with_zero_rejections(tmp_path: Path) -> None:
+    config = SimConfig(workers=12, days=2, seed=9, farms=1, farm_size=(3, 3))
+    simulate(config, tmp_path / "sim", windows_evtx=True)
+    evtx_files = list((tmp_path / "sim" / TELEMETRY / "windows").rglob("*.evtx"))
+    assert evtx_files
+    with Workspace(tmp_path / "ws", create=True) as ws:
+        results = ingest_paths(ws, [str(tmp_path / "sim" / TELEMETRY / "windows")], IngestOptions())
+        assert {r.format for r in results} == {"evtx"}
+        assert sum(r.rejected for r in results) == 0 and sum(r.stored for r in results) > 100

@@ -153,12 +153,17 @@ def simulate(
         int | None,
         typer.Option(help="Size the run by event count (benchmarks): adds workers, stops there."),
     ] = None,
+    evtx: Annotated[
+        bool, typer.Option("--evtx", help="Write Windows logs as .evtx files, not Winlogbeat JSON.")
+    ] = False,
 ) -> None:
     """Write a simulated company's raw telemetry, with hidden laptop farms, plus truth.json."""
     from farmhunt.cli.simulate_view import run_simulate
 
     raise typer.Exit(
-        run_simulate(out_dir, workers, days, seed, farms, lone, scenario, events, console, err)
+        run_simulate(
+            out_dir, workers, days, seed, farms, lone, scenario, events, evtx, console, err
+        )
     )
 
 

@@ -28,6 +28,7 @@ def run_simulate(
     lone: int,
     scenario: str,
     events: int | None,
+    evtx: bool,
     console: Console,
     err: Console,
 ) -> int:
@@ -62,7 +63,7 @@ def run_simulate(
         def on_day(done: int, total: int, count: int) -> None:
             progress.update(task, completed=done, events=count)
 
-        result = simulate(config, out_dir, on_day)
+        result = simulate(config, out_dir, on_day, windows_evtx=evtx)
     seconds = time.perf_counter() - started
     table = Table("source", "events written", title=f"Simulated company in {out_dir}")
     for name, count in result.events.items():

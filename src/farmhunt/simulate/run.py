@@ -15,6 +15,7 @@ from farmhunt.simulate.writers.hr import HrWriter
 from farmhunt.simulate.writers.identity import EntraWriter, OktaWriter
 from farmhunt.simulate.writers.osquery import OsqueryWriter
 from farmhunt.simulate.writers.saas import GitHubWriter, GoogleWriter
+from farmhunt.simulate.writers.windows import WindowsWriter
 from farmhunt.simulate.writers.zeek import ZeekWriter
 
 SHARD_WORKERS = 250
@@ -32,6 +33,7 @@ WRITERS: list[type[Writer]] = [
     GitHubWriter,
     OsqueryWriter,
     ZeekWriter,
+    WindowsWriter,
 ]
 
 
@@ -47,16 +49,25 @@ class SimResult:
 
 
 def simulate(
-    config: SimConfig, out: Path, on_day: Callable[[int, int, int], None] | None = None
+    config: SimConfig,
+    out: Path,
+    on_day: Callable[[int, int, int], None] | None = None,
+    windows_evtx: bool = False,
 ) -> SimResult:
     """Write a company's raw telemetry under ``out``; return what was written.
 
-    ``on_day(day_index, days, events_so_far)`` reports progress. With
+    ``on_day(day_index, days, events_so_far)`` reports progress; ``windows_evtx`` writes
+    the Windows laptops' logs as .evtx files instead of Winlogbeat JSON. With
     ``config.events_target`` the run stops after the day that reaches the target.
     """
     company = build_company(config)
     out.mkdir(parents=True, exist_ok=True)
-    writers = [cls(company, out / TELEMETRY) for cls in WRITERS]
+    writers = [
+        WindowsWriter(company, out / TELEMETRY, evtx=True)
+        if cls is WindowsWriter and windows_evtx
+        else cls(company, out / TELEMETRY)
+        for cls in WRITERS
+    ]
     for writer in writers:
         writer.start()
     done = 0
