@@ -35,3 +35,14 @@ def test_every_rule_explains_itself() -> None:
 def test_rule_inline_test(rule: object, test: object) -> None:
     outcome = run_test(rule, test, RULESET)  # type: ignore[arg-type]
     assert outcome.passed, outcome.detail
+
+
+def test_docs_rules_reference_is_current() -> None:
+    from pathlib import Path
+
+    from farmhunt.detect.docs import render_rules_markdown
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+    assert docs.read_text(encoding="utf-8") == render_rules_markdown(RULESET), (
+        "docs/rules.md is stale: run `farmhunt rules docs --output docs/rules.md`"
+    )

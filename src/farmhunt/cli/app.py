@@ -209,6 +209,23 @@ def rules_test(rules: RulesOpt = None) -> None:
     raise typer.Exit(run_rules_test(rules or [], console, err))
 
 
+@rules_app.command("docs")
+def rules_docs(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write Markdown here (docs/rules.md).")
+    ] = None,
+) -> None:
+    """Print the rule library's reference (the source of docs/rules.md)."""
+    from farmhunt.detect.docs import render_rules_markdown
+    from farmhunt.detect.loader import load_rules
+
+    text = render_rules_markdown(load_rules())
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        console.print(text, markup=False)
+
+
 @rules_app.command("export-lolrmm")
 def rules_export_lolrmm(
     directory: Annotated[Path, typer.Argument(help="Folder to write the Sigma rules to.")],
