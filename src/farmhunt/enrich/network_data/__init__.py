@@ -1,0 +1,1 @@
+"""Data files for IP enrichment (provider classification); see README.md."""
