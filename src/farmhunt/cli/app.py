@@ -98,6 +98,25 @@ def resolve(
 
 
 @app.command()
+def enrich(
+    workspace: WorkspaceOpt,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Configuration file (default: farmhunt.yaml in the workspace, if there is "
+            "one). See docs/configuration.md.",
+        ),
+    ] = None,
+) -> None:
+    """Classify every address (VPN, hosting, residential …) and roster phone number."""
+    from farmhunt.cli.enrich_view import run_enrich
+
+    raise typer.Exit(run_enrich(workspace, config, console, err))
+
+
+@app.command()
 def stats(workspace: WorkspaceOpt) -> None:
     """What is stored: per table, per source, time range, imports and quarantine."""
     from farmhunt.cli.stats_view import show_stats

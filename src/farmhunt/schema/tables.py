@@ -852,3 +852,63 @@ FINDINGS_TABLE = Table(
 """Derived: replaced whole by each ``farmhunt detect``."""
 
 DERIVED_TABLES[FINDINGS_TABLE.name] = FINDINGS_TABLE
+
+IP_INFO = Table(
+    name="ip_info",
+    class_uid=None,
+    class_name="IP Info",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "Enrichment (`farmhunt enrich`): every distinct address in the events' IP columns, "
+        "with its country, network owner and kind, and why it got that kind. Join on "
+        "`ip` = the event column (the exact string the events hold)."
+    ),
+    columns=_cols(
+        ("ip", "string", "The address exactly as the events hold it."),
+        ("country", "string", "ISO 3166-1 alpha-2 country of the address."),
+        ("asn", "bigint", "AS number, when a .mmdb database or the event reported it."),
+        ("asn_org", "string", "Organisation of the AS announcing the address."),
+        ("asn_cidr", "string", "The announced network holding the address."),
+        (
+            "kind",
+            "string",
+            "corporate, venue, private, cgnat, loopback, link_local, multicast, reserved, "
+            "vpn, hosting, cloud, mobile, business, residential, unknown or invalid.",
+        ),
+        ("provider", "string", "Provider (or venue, or corporate range) it belongs to."),
+        ("reason", "string", "Why it got that kind: the setting, list line or data row."),
+    ),
+)
+"""Derived: replaced whole by :func:`farmhunt.enrich.build.enrich_workspace`."""
+
+PHONE_INFO = Table(
+    name="phone_info",
+    class_uid=None,
+    class_name="Phone Info",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "Enrichment (`farmhunt enrich`): every phone number the HR roster gave a worker, "
+        "read with libphonenumber and the VoIP prefix lists."
+    ),
+    columns=_cols(
+        ("worker_id", "string", "The worker's employee_id."),
+        ("phone", "string", "The number exactly as the roster gives it."),
+        ("e164", "string", "E.164 form, when it can be read."),
+        ("region", "string", "Region (ISO alpha-2) the number belongs to."),
+        (
+            "line_type",
+            "string",
+            "voip, mobile, fixed_line, fixed_line_or_mobile, toll_free, premium_rate, "
+            "shared_cost, personal_number, pager, uan, voicemail, unknown or invalid.",
+        ),
+        ("valid", "bool", "Whether it is a valid number for its region."),
+        ("is_voip", "bool", "VoIP by line type or by a listed VoIP prefix."),
+        ("reason", "string", "How that was decided."),
+    ),
+)
+"""Derived: replaced whole by :func:`farmhunt.enrich.build.enrich_workspace`."""
+
+DERIVED_TABLES[IP_INFO.name] = IP_INFO
+DERIVED_TABLES[PHONE_INFO.name] = PHONE_INFO
