@@ -488,7 +488,8 @@ TABLES: dict[str, Table] = {
                 (
                     "src_endpoint.intermediate_ips",
                     "strings",
-                    "Forwarding hops between client and IdP (Okta request.ipChain, minus the client).",
+                    "Forwarding hops between client and IdP (Okta request.ipChain, minus "
+                    "the client).",
                 ),
                 (
                     "unmapped.behaviors",
