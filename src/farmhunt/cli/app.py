@@ -192,12 +192,22 @@ RulesOpt = Annotated[
 ]
 
 
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Configuration file (default: farmhunt.yaml in the workspace, if there is one).",
+    ),
+]
+
+
 @app.command()
-def detect(workspace: WorkspaceOpt, rules: RulesOpt = None) -> None:
-    """Run the rule library over the workspace and store the findings."""
+def detect(workspace: WorkspaceOpt, rules: RulesOpt = None, config: ConfigOpt = None) -> None:
+    """Enrich the workspace, run the rule library over it and store the findings."""
     from farmhunt.cli.detect_view import run_detect
 
-    raise typer.Exit(run_detect(workspace, rules or [], console, err))
+    raise typer.Exit(run_detect(workspace, rules or [], config, console, err))
 
 
 rules_app = typer.Typer(help="List, validate and test detection rules.", no_args_is_help=True)

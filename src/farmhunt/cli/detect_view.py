@@ -20,20 +20,34 @@ def _print_rule_errors(err: Console, exc: RuleError) -> None:
         err.print(text(f"  {line}", limit=600))
 
 
-def run_detect(workspace: Path, rules: list[Path], console: Console, err: Console) -> int:
+def run_detect(
+    workspace: Path, rules: list[Path], config: Path | None, console: Console, err: Console
+) -> int:
     from farmhunt.detect.run import detect_workspace
+    from farmhunt.enrich.indicators import IndicatorError
+    from farmhunt.settings import SettingsError, load_settings
 
     try:
         ws = Workspace(workspace)
+        settings = load_settings(config, workspace)
     except WorkspaceError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2
+    except SettingsError as exc:
+        where = f"{exc.source}: " if exc.source else ""
+        for problem in exc.problems:
+            err.print(text(f"error: {where}{problem}", "red", limit=600))
+        return 2
     started = time.perf_counter()
     try:
-        with ws:
-            result = detect_workspace(ws, rules)
+        with ws, ws.write_lock():
+            result = detect_workspace(ws, rules, settings)
     except RuleError as exc:
         _print_rule_errors(err, exc)
+        return 2
+    except IndicatorError as exc:
+        for problem in exc.problems:
+            err.print(text(f"error: indicator list {problem}", "red", limit=600))
         return 2
     seconds = time.perf_counter() - started
     table = Table("rule", "category", "severity", "findings", "workers", title="Findings by rule")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from farmhunt.detect.engine import findings_table, make_context, run_rules
-from farmhunt.detect.loader import RuleSet, load_rules
+from farmhunt.detect.loader import RuleSet, builtin_rules_dir, load_rules
 from farmhunt.detect.model import Finding
+from farmhunt.settings import Settings
 from farmhunt.store.workspace import Workspace
 
 
@@ -15,17 +16,30 @@ from farmhunt.store.workspace import Workspace
 class DetectResult:
     ruleset: RuleSet
     findings: list[Finding]
+    enriched: dict[str, int]
 
 
 def detect_workspace(
-    ws: Workspace, rule_paths: list[Path] | None = None, settings: object = None
+    ws: Workspace,
+    rule_paths: list[Path] | None = None,
+    settings: Settings | None = None,
+    *,
+    enrich: bool = True,
 ) -> DetectResult:
-    """Run the rules (built-in library plus any given paths) and replace ``findings``."""
-    from farmhunt.detect.loader import builtin_rules_dir
+    """Rebuild the enrichment tables, run the rules (built-in library plus any given
+    paths) and replace the ``findings`` table.
 
-    paths = [builtin_rules_dir(), *(rule_paths or [])]
-    ruleset = load_rules(paths)
+    Rules read ``ip_info``/``phone_info`` (enrichment) and ``worker_links`` (identity,
+    rebuilt by every ingest), so enrichment runs first with the same settings.
+    """
+    settings = settings or Settings()
+    ruleset = load_rules([builtin_rules_dir(), *(rule_paths or [])])
+    enriched: dict[str, int] = {}
+    if enrich:
+        from farmhunt.enrich.build import enrich_workspace
+
+        enriched = enrich_workspace(ws, settings)
     con = ws.connect()
     findings = run_rules(make_context(con, settings), ruleset)
     ws.replace_derived("findings", findings_table(findings))
-    return DetectResult(ruleset, findings)
+    return DetectResult(ruleset, findings, enriched)
