@@ -243,6 +243,12 @@ def test_first_matching_row_wins() -> None:
     assert classifier.provider_rule("Some Regional Cable Co") is None
 
 
+def test_every_kind_is_documented() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "enrichment.md"
+    text = docs.read_text(encoding="utf-8")
+    assert [k for k in KINDS if f"`{k}`" not in text] == []
+
+
 def test_shipped_database_date_is_known() -> None:
     assert shipped_geo().date == "20240618"
 
