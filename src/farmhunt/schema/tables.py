@@ -913,3 +913,54 @@ PHONE_INFO = Table(
 
 DERIVED_TABLES[IP_INFO.name] = IP_INFO
 DERIVED_TABLES[PHONE_INFO.name] = PHONE_INFO
+
+SCORES = Table(
+    name="scores",
+    class_uid=None,
+    class_name="Worker Risk Scores",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "`farmhunt score`: one row per worker with findings or in a candidate farm: the risk "
+        "score, its level, and the findings (and farm) it decomposes into."
+    ),
+    columns=_cols(
+        ("worker_id", "string", "The worker (roster employee_id), or the unlinked subject."),
+        ("email", "string", "Roster email."),
+        ("full_name", "string", "Roster name."),
+        ("rank", "int", "1 = highest risk."),
+        ("score", "float", "Risk score 0–100."),
+        ("level", "string", "high, medium or low."),
+        ("raw", "float", "Capped, agreement-weighted evidence before the 0–100 mapping."),
+        ("categories", "strings", "Categories with evidence (endpoint, network, identity …)."),
+        ("finding_count", "int", "Findings about the worker."),
+        ("cluster_id", "string", "Candidate farm the worker belongs to, if any."),
+        ("contributions", "json", "Per finding (and farm): points it adds to the score."),
+        ("explanation", "string", "The score in one sentence."),
+    ),
+)
+"""Derived: replaced whole by each ``farmhunt score``."""
+
+CLUSTERS = Table(
+    name="clusters",
+    class_uid=None,
+    class_name="Candidate Laptop Farms",
+    category_uid=None,
+    category_name="farmhunt",
+    description=(
+        "Workers linked by what they share (residential IP, ship address, phone, payroll "
+        "account, KVM serial, remote-tool id), each link weighted by the value's rarity."
+    ),
+    columns=_cols(
+        ("cluster_id", "string", "Stable id of the candidate farm."),
+        ("members", "strings", "Worker ids."),
+        ("size", "int", "Number of workers."),
+        ("strength", "float", "Sum of the link weights inside the cluster."),
+        ("shared", "json", "What is shared: list of {kind, value, workers, weight, note}."),
+        ("explanation", "string", "The cluster in one sentence."),
+    ),
+)
+"""Derived: replaced whole by each ``farmhunt score``."""
+
+DERIVED_TABLES[SCORES.name] = SCORES
+DERIVED_TABLES[CLUSTERS.name] = CLUSTERS
