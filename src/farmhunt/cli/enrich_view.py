@@ -45,8 +45,8 @@ def run_enrich(workspace: Path, config: Path | None, console: Console, err: Cons
                 [TOP_UNKNOWN],
             ).fetchall()
             phones = con.execute(
-                f'SELECT line_type, count(*) FILTER (WHERE is_voip), count(*) FROM "{PHONE_INFO}" '
-                "GROUP BY 1 ORDER BY 3 DESC, 1"
+                "SELECT line_type, count(*) FILTER (WHERE valid), count(*) FILTER (WHERE is_voip), "
+                f'count(*) FROM "{PHONE_INFO}" GROUP BY 1 ORDER BY 4 DESC, 1'
             ).fetchall()
             con.close()
     except (WorkspaceError, EnrichDataError, duckdb.Error, OSError) as exc:
@@ -72,9 +72,11 @@ def run_enrich(workspace: Path, config: Path | None, console: Console, err: Cons
             top.add_row(text(org), str(count))
         console.print(top)
     if counts[PHONE_INFO]:
-        ptable = Table("line type", "numbers", "VoIP", title=f"{counts[PHONE_INFO]} roster numbers")
-        for line_type, voip, count in phones:
-            ptable.add_row(text(line_type), str(count), str(voip))
+        ptable = Table(
+            "line type", "numbers", "valid", "VoIP", title=f"{counts[PHONE_INFO]} roster numbers"
+        )
+        for line_type, valid, voip, count in phones:
+            ptable.add_row(text(line_type), str(count), str(valid), str(voip))
         console.print(ptable)
     else:
         console.print("no roster phone numbers (import an HR roster to classify them)")
