@@ -210,6 +210,14 @@ def detect(workspace: WorkspaceOpt, rules: RulesOpt = None, config: ConfigOpt = 
     raise typer.Exit(run_detect(workspace, rules or [], config, console, err))
 
 
+@app.command()
+def score(workspace: WorkspaceOpt) -> None:
+    """Score workers from the findings, find candidate laptop farms, print the ranking."""
+    from farmhunt.cli.score_view import run_score
+
+    raise typer.Exit(run_score(workspace, console, err))
+
+
 rules_app = typer.Typer(help="List, validate and test detection rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

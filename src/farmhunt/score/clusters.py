@@ -1,0 +1,212 @@
+"""Candidate laptop farms: workers linked by what they share, weighted by rarity.
+
+Each shared value links every pair of workers that hold it, with weight
+``base(kind) × rarity``, rarity = log(N / n) / log(N) for a value held by n of N workers:
+a value two workers share in a company of hundreds counts almost fully, an office or
+carrier address that dozens share counts almost nothing. Links explained by a shared
+home (a couple, flatmates) are kept as *household* links: they join a cluster, with a
+benign note, but do not make it a farm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from farmhunt.reference import ipkvm_devices
+from farmhunt.score.model import ScoringModel
+
+_ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "boulevard": "blvd",
+    "road": "rd",
+    "place": "pl",
+    "apartment": "apt",
+    "unit": "apt",
+    "suite": "ste",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+}
+
+
+def normalize_address(address: str | None) -> str | None:
+    """An address in a comparable form: case, punctuation and common abbreviations."""
+    if not address:
+        return None
+    words = re.sub(r"[^a-z0-9 ]+", " ", address.lower().replace("#", " apt ")).split()
+    words = [_ABBREVIATIONS.get(w, w) for w in words]
+    deduped = [w for i, w in enumerate(words) if not (i and w == "apt" and words[i - 1] == "apt")]
+    return " ".join(deduped) or None
+
+
+@dataclass
+class Attribute:
+    kind: str
+    value: str
+    workers: set[str]
+    weight: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class Cluster:
+    cluster_id: str
+    members: list[str]
+    strength: float
+    farm_strength: float
+    """Strength of the non-household links alone."""
+    shared: list[Attribute] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str:
+        kinds = sorted({a.kind for a in self.shared})
+        text = (
+            f"{len(self.members)} workers linked by shared {', '.join(kinds)} "
+            f"(strength {self.strength:.2f})"
+        )
+        if self.farm_strength == 0:
+            text += "; every link is explained by a shared home (household, not a farm)"
+        return text
+
+
+def _roster(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    rows = con.execute(
+        "SELECT employee_id, phone_e164, phone, payroll_account, home_address, ship_address "
+        "FROM workers QUALIFY row_number() OVER (PARTITION BY employee_id ORDER BY time DESC) "
+        "= 1"
+    ).fetchall()
+    keys = ("worker", "phone_e164", "phone", "payroll", "home", "ship")
+    return [dict(zip(keys, r, strict=True)) for r in rows if r[0]]
+
+
+def _residential_ips(
+    con: duckdb.DuckDBPyConnection, min_sign_ins: int
+) -> Iterable[tuple[str, str]]:
+    """(worker, ip) for residential addresses a worker signed in from repeatedly."""
+    return con.execute(
+        """
+        SELECT l.worker_id, a."src_endpoint.ip"
+        FROM authentication a
+        JOIN ip_info i ON i.ip = a."src_endpoint.ip" AND i.kind = 'residential'
+        JOIN worker_links l ON l.worker_id IS NOT NULL
+          AND lower(l.identifier) = lower(coalesce(a."user.email_addr", a."user.name"))
+        GROUP BY 1, 2 HAVING count(*) >= ?
+        """,
+        [min_sign_ins],
+    ).fetchall()
+
+
+def _kvm_serials(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str]]:
+    """(worker, serial) of IP-KVM devices seen on workers' laptops (factory defaults
+    excluded: every unit of a model ships with them)."""
+    kvms = ipkvm_devices()
+    ids = sorted({f"{k.usb_vendor_id}:{k.usb_product_id}" for k in kvms})
+    defaults = sorted({k.usb_serial.lower() for k in kvms if k.usb_serial})
+    return con.execute(
+        f"""
+        SELECT DISTINCT l.worker_id, lower(p."peripheral_device.serial_number")
+        FROM peripheral_device_query p
+        JOIN worker_links l ON l.worker_id IS NOT NULL
+          AND lower(l.identifier) = lower(p."device.hostname")
+        WHERE p."unmapped.usb_vendor_id" || ':' || p."unmapped.usb_product_id"
+              IN ({", ".join("?" for _ in ids)})
+          AND p."peripheral_device.serial_number" IS NOT NULL
+          AND lower(p."peripheral_device.serial_number") NOT IN ({", ".join("?" for _ in defaults)})
+        """,
+        [*ids, *defaults],
+    ).fetchall()
+
+
+def shared_attributes(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> list[Attribute]:
+    """Every value two or more workers share, with its rarity-weighted link weight."""
+    roster = _roster(con)
+    homes = {r["worker"]: normalize_address(r["home"]) for r in roster}
+    holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in roster:
+        phone = r["phone_e164"] or r["phone"]
+        if phone:
+            holders[("phone", str(phone))].add(r["worker"])
+        if r["payroll"]:
+            holders[("payroll_account", str(r["payroll"]))].add(r["worker"])
+        ship = normalize_address(r["ship"])
+        if ship:
+            holders[("ship_address", ship)].add(r["worker"])
+    for worker, ip in _safe(con, lambda: _residential_ips(con, 2)):
+        holders[("residential_ip", ip)].add(worker)
+    for worker, serial in _safe(con, lambda: _kvm_serials(con)):
+        holders[("kvm_serial", serial)].add(worker)
+    population = max(len(roster), 2)
+    out = []
+    for (kind, value), workers in holders.items():
+        if len(workers) < 2:
+            continue
+        rarity = max(math.log(population / len(workers)) / math.log(population), 0.0)
+        attribute = Attribute(kind, value, workers, model.link_weights[kind] * rarity)
+        household_homes = {homes.get(w) for w in workers}
+        same_home = len(household_homes) == 1 and None not in household_homes
+        if same_home and (kind in ("residential_ip", "ship_address")):
+            attribute.note = "the workers share a home address: a household, not a farm"
+            attribute.weight = model.link_weights["household"] * rarity
+        out.append(attribute)
+    return sorted(out, key=lambda a: (-a.weight, a.kind, a.value))
+
+
+def _safe(con: duckdb.DuckDBPyConnection, fetch: Any) -> list[tuple[str, str]]:
+    """A query over tables a workspace may not have filled yet yields nothing."""
+    try:
+        return list(fetch())
+    except duckdb.Error:
+        return []
+
+
+def find_clusters(attributes: list[Attribute], model: ScoringModel) -> list[Cluster]:
+    """Connected groups of workers whose pairwise links reach ``model.min_link``."""
+    pair: dict[tuple[str, str], float] = defaultdict(float)
+    for attribute in attributes:
+        holders = sorted(attribute.workers)
+        for i, a in enumerate(holders):
+            for b in holders[i + 1 :]:
+                pair[(a, b)] += attribute.weight
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for (a, b), weight in pair.items():
+        if weight >= model.min_link:
+            parent[root(a)] = root(b)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for a, b in pair:
+        if root(a) == root(b) and pair[(a, b)] >= model.min_link:
+            groups[root(a)].update((a, b))
+    clusters = []
+    for members in groups.values():
+        inside = [a for a in attributes if len(a.workers & members) >= 2]
+        strength = sum(w for (a, b), w in pair.items() if a in members and b in members)
+        farm = sum(a.weight * _pairs(len(a.workers & members)) for a in inside if not a.note)
+        ordered = sorted(members)
+        cluster_id = (
+            "farm-" + hashlib.blake2b("|".join(ordered).encode(), digest_size=4).hexdigest()
+        )
+        clusters.append(Cluster(cluster_id, ordered, round(strength, 3), round(farm, 3), inside))
+    return sorted(clusters, key=lambda c: (-c.farm_strength, -len(c.members), c.cluster_id))
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
