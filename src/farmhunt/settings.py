@@ -18,10 +18,12 @@ Sections (``docs/configuration.md`` documents every key, with an example):
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import ipaddress
 import os
 import re
+import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -420,39 +422,21 @@ class _Reader:
 
 def setting_keys() -> list[str]:
     """Every configuration key as written in the file (``allow.travel[].from``)."""
-    from dataclasses import fields, is_dataclass
-
     keys: list[str] = []
 
     def walk(cls: type, prefix: str) -> None:
-        hints = _field_types(cls)
-        for f in fields(cls):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
             if f.metadata.get("internal"):
                 continue
             key = f"{prefix}{f.metadata.get('key', f.name)}"
             keys.append(key)
-            inner = hints[f.name]
-            if is_dataclass(inner) and isinstance(inner, type):
-                walk(inner, key + ("[]." if _is_sequence(cls, f.name) else "."))
+            hint = hints[f.name]
+            args = typing.get_args(hint)
+            many = typing.get_origin(hint) is tuple and bool(args)
+            inner = args[0] if many else hint
+            if isinstance(inner, type) and dataclasses.is_dataclass(inner):
+                walk(inner, key + ("[]." if many else "."))
 
     walk(Settings, "")
     return keys
-
-
-def _field_types(cls: type) -> dict[str, type]:
-    """The dataclass each field holds (the item type for tuples), else ``object``."""
-    import typing
-
-    hints = typing.get_type_hints(cls)
-    out: dict[str, type] = {}
-    for name, hint in hints.items():
-        args = typing.get_args(hint)
-        inner = args[0] if typing.get_origin(hint) is tuple and args else hint
-        out[name] = inner if isinstance(inner, type) else object
-    return out
-
-
-def _is_sequence(cls: type, name: str) -> bool:
-    import typing
-
-    return typing.get_origin(typing.get_type_hints(cls)[name]) is tuple
