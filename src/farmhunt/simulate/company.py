@@ -15,6 +15,8 @@ import string
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import phonenumbers
+
 from farmhunt.reference import ipkvm_devices
 from farmhunt.simulate import world
 from farmhunt.simulate.activities import Net
@@ -192,30 +194,36 @@ def _street(rng: random.Random, place: world.Place) -> str:
 
 
 def _phone(rng: random.Random, place: world.Place, voip: bool = False) -> str:
+    """A valid number of the place's country; ``voip`` numbers come from the exchanges the
+    simulated VoIP carrier holds (listed in the indicator file the simulator writes)."""
     if place.country in ("US", "CA"):
         area = rng.choice(place.area_codes)
-        exchange = rng.randint(201, 989)
-        if voip:
-            # VoIP carriers hand out numbers from their own blocks; the simulator keeps a
-            # recognisable exchange so the truth file and detections can agree.
-            exchange = rng.choice([555, 606, 707])
+        exchange = rng.choice(VOIP_EXCHANGES) if voip else rng.randint(201, 989)
+        while (not voip and exchange in VOIP_EXCHANGES) or exchange % 100 == 11:
+            exchange = rng.randint(201, 989)
         return f"+1 ({area}) {exchange:03d}-{rng.randint(0, 9999):04d}"
-    codes = {
-        "GB": "+44",
-        "DE": "+49",
-        "PL": "+48",
-        "IN": "+91",
-        "BR": "+55",
-        "MX": "+52",
-        "PH": "+63",
-        "AU": "+61",
-        "UA": "+380",
-    }
     if voip and place.country == "GB":
         return f"+44 56 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
-    return f"{codes.get(place.country, '+1')} {rng.choice(place.area_codes)} " + "".join(
-        rng.choices(string.digits, k=7)
+    example = phonenumbers.example_number_for_type(
+        place.country, phonenumbers.PhoneNumberType.MOBILE
     )
+    national = phonenumbers.national_significant_number(example)
+    for _ in range(20):
+        digits = national[:3] + "".join(rng.choices(string.digits, k=len(national) - 3))
+        number = phonenumbers.parse(f"+{example.country_code}{digits}")
+        if phonenumbers.is_valid_number(number):
+            break
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+VOIP_EXCHANGES = (555, 606, 707)
+"""NXX exchanges the simulated VoIP carrier holds in every area code."""
+
+
+def voip_prefixes() -> list[str]:
+    """E.164 prefixes of the simulated VoIP carrier (what a commercial list would give)."""
+    codes = sorted({a for p in world.places() if p.country in ("US", "CA") for a in p.area_codes})
+    return [f"+1{area}{exchange}" for area in codes for exchange in VOIP_EXCHANGES]
 
 
 def _payroll(rng: random.Random) -> str:

@@ -148,6 +148,8 @@ def write_truth(company: Company, path: Path, days: int) -> None:
 COMPANY_CONFIG = """\
 # The simulated company's own farmhunt configuration (see docs/configuration.md):
 # what its IT team knows about its networks and sanctioned tools.
+indicators:
+  paths: [indicators]                   # lists the security team keeps (VoIP prefixes)
 network:
   corporate_egress: [12.130.0.0/21]     # offices and the VPN concentrator's public side
   corporate_vpn_pools: [10.8.0.0/13]    # addresses the corporate VPN gives laptops
@@ -157,5 +159,15 @@ allow:
 
 
 def write_config(path: Path) -> None:
-    """The company's configuration: corporate ranges and the approved support tool."""
+    """The company's configuration (corporate ranges, the approved support tool) and
+    its indicator lists: the VoIP carrier's number prefixes, as a commercial list has."""
+    from farmhunt.simulate.company import voip_prefixes
+
     path.write_text(COMPANY_CONFIG, encoding="utf-8")
+    folder = path.parent / "indicators"
+    folder.mkdir(exist_ok=True)
+    (folder / "voip_prefixes.txt").write_text(
+        "# VoIP carrier number blocks (simulated): E.164 prefixes\n"
+        + "".join(f"{p}\n" for p in voip_prefixes()),
+        encoding="utf-8",
+    )
