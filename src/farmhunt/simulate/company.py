@@ -207,6 +207,8 @@ def _phone(rng: random.Random, place: world.Place, voip: bool = False) -> str:
     example = phonenumbers.example_number_for_type(
         place.country, phonenumbers.PhoneNumberType.MOBILE
     )
+    if example is None:
+        raise ValueError(f"no phone numbering plan for {place.country}")
     national = phonenumbers.national_significant_number(example)
     for _ in range(20):
         digits = national[:3] + "".join(rng.choices(string.digits, k=len(national) - 3))
