@@ -218,6 +218,52 @@ def score(workspace: WorkspaceOpt) -> None:
     raise typer.Exit(run_score(workspace, console, err))
 
 
+@app.command()
+def scan(
+    paths: Annotated[list[str], typer.Argument(help="Log files or directories to import.")],
+    workspace: WorkspaceOpt,
+    config: ConfigOpt = None,
+    rules: RulesOpt = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the HTML report here.")
+    ] = None,
+) -> None:
+    """Ingest, detect, score (and report) in one go."""
+    from farmhunt.cli.pipeline_view import run_scan
+
+    raise typer.Exit(run_scan(paths, workspace, config, rules or [], report, console, err))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(
+        "demo-out"
+    ),
+) -> None:
+    """Simulate a company with hidden laptop farms, scan it, write the HTML report."""
+    from farmhunt.cli.pipeline_view import run_demo
+
+    raise typer.Exit(run_demo(out, console, err))
+
+
+@app.command()
+def evaluate(
+    seeds: Annotated[str, typer.Option(help="Comma-separated simulator seeds.")] = "11,12,13",
+    intensities: Annotated[
+        str, typer.Option(help="Comma-separated intensities: blatant, default, subtle.")
+    ] = "default,subtle",
+    workers: Annotated[int, typer.Option(help="Workers per simulated company.")] = 60,
+    days: Annotated[int, typer.Option(help="Days per simulated company.")] = 14,
+    output: Annotated[Path | None, typer.Option(help="Write the results as JSON.")] = None,
+) -> None:
+    """Measure precision, recall, PR-AUC and farms found whole against simulated truth."""
+    from farmhunt.cli.pipeline_view import run_evaluate
+
+    seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    names = [i.strip() for i in intensities.split(",") if i.strip()]
+    raise typer.Exit(run_evaluate(seed_list, names, workers, days, output, console, err))
+
+
 rules_app = typer.Typer(help="List, validate and test detection rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

@@ -1,0 +1,175 @@
+"""``farmhunt scan``, ``farmhunt demo`` and ``farmhunt evaluate``: the stages end to end."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from farmhunt.cli.safe import text
+
+
+def run_scan(
+    paths: list[str],
+    workspace: Path,
+    config: Path | None,
+    rules: list[Path],
+    report: Path | None,
+    console: Console,
+    err: Console,
+) -> int:
+    """Ingest, detect, score and (optionally) write the HTML report."""
+    from farmhunt.cli.detect_view import run_detect
+    from farmhunt.cli.ingest_view import run_ingest
+    from farmhunt.cli.score_view import run_score
+
+    code = run_ingest(paths, workspace, None, 16 * 1024 * 1024, console, err)
+    if code == 2:
+        return code
+    ingest_failed = code != 0
+    code = run_detect(workspace, rules, config, console, err)
+    if code:
+        return code
+    code = run_score(workspace, console, err)
+    if code:
+        return code
+    if report is not None:
+        code = write_html_report(workspace, report, console, err)
+        if code:
+            return code
+    return 1 if ingest_failed else 0
+
+
+def write_html_report(workspace: Path, output: Path, console: Console, err: Console) -> int:
+    import importlib
+
+    try:
+        report = importlib.import_module("farmhunt.report")
+    except ImportError:
+        err.print(text("error: this build of farmhunt has no report writer", "red"))
+        return 2
+    report.write_report(workspace, "html", output)
+    console.print(f"HTML report: {output}")
+    return 0
+
+
+def run_demo(out: Path, console: Console, err: Console) -> int:
+    """Simulate a company with farms and look-alikes, scan it, write the HTML report."""
+    from farmhunt.cli.score_view import print_clusters, ranked_table
+    from farmhunt.detect.run import detect_workspace
+    from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+    from farmhunt.score.run import score_workspace
+    from farmhunt.settings import load_settings
+    from farmhunt.simulate.config import SimConfig
+    from farmhunt.simulate.run import TELEMETRY, simulate
+    from farmhunt.store.workspace import Workspace
+
+    started = time.perf_counter()
+    sim_dir, ws_dir = out / "company", out / "workspace"
+    if ws_dir.exists():
+        import shutil
+
+        shutil.rmtree(ws_dir)
+    config = SimConfig()
+    with console.status("Simulating a company of 60 remote workers over 14 days…"):
+        simulated = simulate(config, sim_dir)
+    console.print(
+        f"Simulated {len(simulated.company.workers)} workers, {len(simulated.company.farms)} "
+        f"hidden laptop farms, {simulated.total:,} raw events in {sim_dir / TELEMETRY}"
+    )
+    settings = load_settings(sim_dir / "farmhunt.yaml")
+    with Workspace(ws_dir, create=True) as ws:
+        with console.status("Ingesting the raw logs…"):
+            results = ingest_paths(ws, [str(sim_dir / TELEMETRY)], IngestOptions())
+        stored = sum(r.stored for r in results)
+        rejected = sum(r.rejected for r in results)
+        console.print(
+            f"Ingested {stored:,} events from {len(results)} files ({rejected:,} rejected)"
+        )
+        from farmhunt.enrich.identity import resolve
+
+        with console.status("Linking identities, enriching, running the rules…"):
+            resolve(ws)
+            detected = detect_workspace(ws, settings=settings)
+        console.print(f"{len(detected.ruleset.rules)} rules → {len(detected.findings)} findings")
+        with console.status("Scoring workers and finding farms…"):
+            scored = score_workspace(ws)
+        console.print(ranked_table(ws, limit=15))
+    print_clusters(scored, console)
+    report = out / "farmhunt-report.html"
+    code = write_html_report(ws_dir, report, console, err)
+    console.print(
+        f"Done in {time.perf_counter() - started:.0f}s. Workspace: {ws_dir}; the truth the "
+        f"simulator injected: {sim_dir / 'truth.json'}"
+    )
+    return code
+
+
+def run_evaluate(
+    seeds: list[int],
+    intensities: list[str],
+    workers: int,
+    days: int,
+    output: Path | None,
+    console: Console,
+    err: Console,
+) -> int:
+    from farmhunt.evaluate.run import evaluate_grid, results_json
+    from farmhunt.simulate.config import INTENSITIES, SimConfig
+
+    unknown = [i for i in intensities if i not in INTENSITIES]
+    if unknown:
+        err.print(
+            text(
+                f"error: unknown intensity {', '.join(unknown)} (known: {', '.join(INTENSITIES)})",
+                "red",
+            )
+        )
+        return 2
+    results = evaluate_grid(seeds, intensities, SimConfig(workers=workers, days=days))
+    table = Table(
+        "intensity",
+        "seed",
+        "fraud",
+        "precision",
+        "recall",
+        "PR-AUC",
+        "farms whole",
+        "min fraud",
+        "max look-alike",
+        "separated",
+        "seconds",
+        title="Evaluation against the simulator's truth",
+    )
+    for r in results:
+        table.add_row(
+            r.intensity,
+            str(r.seed),
+            str(r.fraudulent),
+            f"{r.precision:.2f}",
+            f"{r.recall:.2f}",
+            f"{r.pr_auc:.2f}",
+            f"{r.farms_whole}/{r.farms}",
+            f"{r.lowest_fraud_score:.0f}",
+            f"{r.highest_lookalike_score:.0f}",
+            "yes" if r.separated else "no",
+            f"{r.seconds:.0f}",
+        )
+    console.print(table)
+    for intensity in intensities:
+        subset = [r for r in results if r.intensity == intensity]
+        n = len(subset)
+        console.print(
+            f"{intensity}: precision {sum(r.precision for r in subset) / n:.2f}, recall "
+            f"{sum(r.recall for r in subset) / n:.2f}, "
+            f"PR-AUC {sum(r.pr_auc for r in subset) / n:.2f}, "
+            f"farms found whole {sum(r.farms_whole for r in subset)}/"
+            f"{sum(r.farms for r in subset)}, separated in "
+            f"{sum(r.separated for r in subset)}/{n} runs"
+        )
+    if output:
+        output.write_text(results_json(results), encoding="utf-8")
+        console.print(f"Results: {output}")
+    return 0
