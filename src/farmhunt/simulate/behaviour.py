@@ -185,9 +185,10 @@ class DayPlanner:
         begin = local_day + timedelta(hours=start + rng.uniform(-0.4, 0.4))
         length = rng.uniform(7.5, 9.5) if not worker.fraudulent else rng.uniform(9, 12)
         lunch = begin + timedelta(hours=rng.uniform(3.5, 4.5))
+        back = lunch + timedelta(minutes=rng.randint(30, 60))
         return [
             (begin.astimezone(UTC), lunch.astimezone(UTC)),
-            (lunch + timedelta(minutes=rng.randint(30, 60)), begin + timedelta(hours=length)),
+            (back.astimezone(UTC), (begin + timedelta(hours=length)).astimezone(UTC)),
         ]
 
     def _moment(self, start: datetime, end: datetime) -> datetime:
@@ -212,11 +213,11 @@ class DayPlanner:
             if self.day in (conf_day, conf_day + timedelta(days=1)):
                 return venue
         if "traveller" in worker.traits and self.day.toordinal() % 5 in (1, 2):
-            city = world.place_in(
-                rng.choice(["GB", "DE", "JP", "MX"]),
-                stable_rng("trip", worker.worker_id, self.day.toordinal() // 5),
-            )
-            block = rng.choice(world.blocks_of("residential", city.country))
+            # one trip, one place: the destination and the hotel's network stay the same
+            # for every session of the trip
+            trip = stable_rng("trip", worker.worker_id, self.day.toordinal() // 5)
+            city = world.place_in(trip.choice(["GB", "DE", "JP", "MX"]), trip)
+            block = trip.choice(world.blocks_of("residential", city.country))
             return world.net_from(block, city, stable_rng("hotel", worker.worker_id, city.city))
         if "consumer_vpn" in worker.traits and worker.vpn_exits and rng.random() < 0.5:
             return worker.vpn_exits[0]
