@@ -219,6 +219,31 @@ def score(workspace: WorkspaceOpt) -> None:
 
 
 @app.command()
+def report(
+    workspace: WorkspaceOpt,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="table, html, json, csv, ocsf or stix.")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here (default: stdout).")
+    ] = None,
+    share: Annotated[
+        str | None,
+        typer.Option(
+            "--share",
+            help="STIX only: what may leave the organisation, comma-separated from ip, phone, "
+            "address, tool (default: ip). See docs/reports.md.",
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Workers shown by --format table.")] = 25,
+) -> None:
+    """Write the findings, scores and candidate farms as a table, HTML, JSON, CSV, OCSF or STIX."""
+    from farmhunt.cli.report_view import run_report
+
+    raise typer.Exit(run_report(workspace, format, output, share, limit, None, console, err))
+
+
+@app.command()
 def scan(
     paths: Annotated[list[str], typer.Argument(help="Log files or directories to import.")],
     workspace: WorkspaceOpt,

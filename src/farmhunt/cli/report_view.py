@@ -1,0 +1,98 @@
+"""``farmhunt report``: the workspace's findings, scores and farms in a chosen format."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from farmhunt.cli.safe import text
+from farmhunt.cli.score_view import ranked_table
+from farmhunt.report import FORMATS, build_report, parse_share, render
+from farmhunt.report.stix_report import ShareError
+from farmhunt.store.workspace import Workspace, WorkspaceError
+
+
+def farms_table(doc: dict[str, Any]) -> Table | None:
+    farms = [c for c in doc["clusters"] if c["farm"]]
+    if not farms:
+        return None
+    table = Table("farm", "workers", "strength", "shared", "tools", title="Candidate laptop farms")
+    for cluster in farms:
+        shared = "; ".join(
+            f"{a['kind']} {a.get('address') or a['value']}" for a in cluster["shared"]
+        )
+        table.add_row(
+            text(cluster["cluster_id"]),
+            text(", ".join(cluster["workers"])),
+            f"{cluster['strength']:.2f}",
+            text(shared, limit=240),
+            text(", ".join(cluster["remote_tools"])),
+        )
+    return table
+
+
+def show_table(ws: Workspace, doc: dict[str, Any], limit: int, console: Console) -> None:
+    console.print(ranked_table(ws, limit))
+    farms = farms_table(doc)
+    console.print(farms if farms is not None else "No candidate laptop farms.")
+    if doc["unattributed"]:
+        console.print(
+            f"{len(doc['unattributed'])} finding(s) name no roster worker; "
+            "see the html or json report (section unattributed)."
+        )
+
+
+def run_report(
+    workspace: Path,
+    fmt: str,
+    output: Path | None,
+    share: str | None,
+    limit: int,
+    now: datetime | None,
+    console: Console,
+    err: Console,
+) -> int:
+    if fmt not in FORMATS:
+        err.print(text(f"error: unknown format {fmt!r}; choose from {', '.join(FORMATS)}", "red"))
+        return 2
+    try:
+        kinds = parse_share(share)
+    except ShareError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
+    if share and fmt != "stix":
+        err.print("note: --share only applies to --format stix")
+    try:
+        ws = Workspace(workspace)
+    except WorkspaceError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
+    with ws:
+        doc = build_report(ws, now=now)
+        if not doc["workers"] and not doc["unattributed"]:
+            err.print(
+                "note: no scores or findings in this workspace; run `farmhunt detect` and "
+                "`farmhunt score` first"
+            )
+        if fmt == "table":
+            show_table(ws, doc, limit, console)
+            return 0
+    body = render(doc, fmt, kinds)
+    if output is None:
+        sys.stdout.write(body)
+        sys.stdout.flush()
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(body, encoding="utf-8")
+        err.print(
+            text(
+                f"{fmt} report: {len(doc['workers'])} workers, {doc['summary']['findings']} "
+                f"findings, {doc['summary']['farms']} candidate farms → {output}"
+            )
+        )
+    return 0
