@@ -43,14 +43,10 @@ def run_scan(
 
 
 def write_html_report(workspace: Path, output: Path, console: Console, err: Console) -> int:
-    import importlib
+    """The analyst's self-contained HTML report of the workspace."""
+    from farmhunt.report import write_report
 
-    try:
-        report = importlib.import_module("farmhunt.report")
-    except ImportError:
-        err.print(text("error: this build of farmhunt has no report writer", "red"))
-        return 2
-    report.write_report(workspace, "html", output)
+    write_report(workspace, "html", output)
     console.print(f"HTML report: {output}")
     return 0
 
