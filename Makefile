@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint demo schema golden clean
+.PHONY: setup test lint demo examples schema golden clean
 
 setup:
 	python3 -m venv $(VENV) && $(BIN)/pip install -q -e '.[dev]'
@@ -14,7 +14,10 @@ test: lint
 	$(BIN)/python -m pytest
 
 demo: setup
-	$(BIN)/farmhunt ingest examples --workspace demo-out/workspace && $(BIN)/farmhunt stats --workspace demo-out/workspace
+	$(BIN)/farmhunt demo
+
+examples: setup
+	$(BIN)/farmhunt ingest examples --workspace demo-out/examples && $(BIN)/farmhunt stats --workspace demo-out/examples
 
 schema: setup
 	$(BIN)/farmhunt schema --output docs/schema.md
