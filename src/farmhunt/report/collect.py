@@ -22,7 +22,7 @@ from farmhunt.enrich.identity import LATEST_WORKERS_SQL
 from farmhunt.reference import remote_access_tools
 from farmhunt.report.activity import activity, hourly_counts
 from farmhunt.report.evidence import PER_FINDING, evidence_for, fetch_events, wanted_uids
-from farmhunt.report.values import iso, json_value, plain
+from farmhunt.report.values import iso, json_value, parse_iso, plain
 from farmhunt.schema import TABLES
 from farmhunt.score.clusters import normalize_address
 from farmhunt.store.workspace import Workspace
@@ -70,24 +70,35 @@ def build_report(
         else:
             unattributed.append(record)
 
+    ingest = ingest_summary(ws, con)
     scored = [s["worker_id"] for s in scores]
     unscored = sorted(set(by_worker) - set(scored))
     hours = hourly_counts(con, scored + unscored)
-    workers = [
-        _worker(s, roster.get(s["worker_id"]), by_worker, hours, generated) for s in scores
-    ] + [_worker({"worker_id": w}, roster.get(w), by_worker, hours, generated) for w in unscored]
+    middle = _middle_of(ingest["time_range"], generated)
+    workers = [_worker(s, roster.get(s["worker_id"]), by_worker, hours, middle) for s in scores] + [
+        _worker({"worker_id": w}, roster.get(w), by_worker, hours, middle) for w in unscored
+    ]
     farm_records = [_cluster(c, roster, by_worker) for c in clusters]
     _seen_addresses(con, farm_records)
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "farmhunt", "version": __version__},
         "generated_at": iso(generated),
-        "ingest": ingest_summary(ws, con),
+        "ingest": ingest,
         "summary": _summary(workers, farm_records, unattributed),
         "workers": workers,
         "clusters": farm_records,
         "unattributed": unattributed,
     }
+
+
+def _middle_of(span: dict[str, str | None], otherwise: datetime) -> datetime:
+    """The middle of the stored events' time range (where a worker without activity of
+    their own takes the UTC offset of their working day)."""
+    first, last = parse_iso(span["first"]), parse_iso(span["last"])
+    if first is None or last is None:
+        return otherwise
+    return first + (last - first) / 2
 
 
 def _finding(
@@ -124,7 +135,8 @@ def _finding(
         "matched": plain(json_value(row["evidence"])),
         "source": row["source"],
         "evidence": evidence,
-        "evidence_omitted": max(int(row["event_count"] or 0) - len(evidence), 0),
+        "evidence_omitted": max(int(row["event_count"] or 0), len(row["event_uids"] or []))
+        - len(evidence),
     }
 
 
@@ -140,7 +152,7 @@ def _worker(
     person: dict[str, Any] | None,
     by_worker: dict[str, list[dict[str, Any]]],
     hours: dict[str, list[tuple[datetime, int]]],
-    generated: datetime,
+    middle: datetime,
 ) -> dict[str, Any]:
     worker_id = score["worker_id"]
     findings = sorted(
@@ -164,7 +176,7 @@ def _worker(
         "work_location": _location(person),
         "timezone": timezone,
         "contributions": plain(json_value(score.get("contributions"))) or [],
-        "activity_hours": activity(hours.get(worker_id, []), timezone, generated).as_dict(),
+        "activity_hours": activity(hours.get(worker_id, []), timezone, middle).as_dict(),
         "findings": findings,
     }
 

@@ -51,6 +51,10 @@ KEY_FIELDS = (
     "ship_address",
 )
 KEY_FIELD_LIMIT = 6
+HTML_EVENTS = 5
+"""Events shown per finding in the page (the JSON report keeps more)."""
+RAW_LIMIT = 4000
+"""Characters of an original record shown in the page."""
 
 
 def _asset(name: str) -> str:
@@ -110,8 +114,8 @@ def _keyfields(fields: dict[str, Any]) -> list[tuple[str, str]]:
     return chosen[:KEY_FIELD_LIMIT]
 
 
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+def _short_filter(value: Any, limit: int) -> str:
+    return _short(value, limit)
 
 
 @cache
@@ -124,7 +128,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        when=_when, anchor=_anchor, category=_category, keyfields=_keyfields, pretty=_pretty
+        when=_when, anchor=_anchor, category=_category, keyfields=_keyfields, short=_short_filter
     )
     return env
 
@@ -183,4 +187,6 @@ def render_html(doc: dict[str, Any]) -> str:
         index_of={w["worker_id"]: i for i, w in enumerate(doc["workers"])},
         kind_labels=KIND_LABELS,
         open_workers=OPEN_WORKERS,
+        html_events=HTML_EVENTS,
+        raw_limit=RAW_LIMIT,
     )

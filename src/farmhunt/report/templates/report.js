@@ -75,13 +75,18 @@
       return;
     }
     var first = data.range.first, last = data.range.last;
-    findings.forEach(function (f) {
-      if (first === null || (f.first !== null && f.first < first)) { first = f.first; }
-      if (last === null || (f.last !== null && f.last > last)) { last = f.last; }
-    });
-    if (data.range.first !== null) { first = Math.max(first, data.range.first - 86400000); }
-    if (last <= first) { last = first + 3600000; }
-    var W = 960, L = 250, R = 16, T = 30, row = 22;
+    if (first === null || last === null) {
+      findings.forEach(function (f) {
+        if (f.first !== null && (first === null || f.first < first)) { first = f.first; }
+        if (f.last !== null && (last === null || f.last > last)) { last = f.last; }
+      });
+    }
+    if (first === null) { first = 0; }
+    if (last === null || last <= first) { last = first + 3600000; }
+    var margin = Math.max((last - first) * 0.02, 3600000);
+    first -= margin;
+    last += margin;
+    var W = 960, L = 262, R = 18, T = 30, row = 22;
     var H = T + row * findings.length + 8;
     var svg = el("svg", { viewBox: "0 0 " + W + " " + H, "class": "chart timeline", role: "img" }, container);
     tip(svg, "Findings over time: each line spans a finding's first to last event; dots are its events");
@@ -101,6 +106,8 @@
       if (f.first !== null) {
         var span = el("line", { x1: x(f.first), x2: Math.max(x(f.last), x(f.first) + 1), y1: y, y2: y, "class": "span " + f.severity }, svg);
         tip(span, f.title + ": " + when(f.first) + " to " + when(f.last));
+        if (f.first < first) { tip(label(svg, L - 2, y + 4, "\u25C0", "beyond", "end"), "began " + when(f.first)); }
+        if (f.last > last) { tip(label(svg, W - R + 2, y + 4, "\u25B6", "beyond", "start"), "until " + when(f.last)); }
       }
       f.events.forEach(function (ms) {
         tip(el("circle", { cx: x(ms), cy: y, r: 4, "class": "dot " + f.severity }, svg), when(ms));
