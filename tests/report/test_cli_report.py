@@ -21,8 +21,8 @@ def test_table_is_the_default(scanned: Scanned) -> None:
     assert scanned.doc["workers"][0]["worker_id"] in result.output
 
 
-def test_each_file_format_is_written(scanned: Scanned, tmp_path: Path) -> None:
-    for fmt in ("html", "json", "csv", "ocsf", "stix"):
+def test_each_format_is_written(scanned: Scanned, tmp_path: Path) -> None:
+    for fmt in ("table", "html", "json", "csv", "ocsf", "stix"):
         out = tmp_path / f"report.{fmt}"
         args = ["report", "-w", str(scanned.workspace), "--format", fmt, "--output", str(out)]
         result = runner.invoke(app, args)
@@ -30,6 +30,8 @@ def test_each_file_format_is_written(scanned: Scanned, tmp_path: Path) -> None:
         assert out.stat().st_size > 1000
     assert json.loads((tmp_path / "report.json").read_text())["schema_version"] == "1.0"
     assert json.loads((tmp_path / "report.stix").read_text())["type"] == "bundle"
+    table = (tmp_path / "report.table").read_text()
+    assert "Workers ranked by risk" in table and "\x1b[" not in table
 
 
 def test_json_goes_to_stdout_without_output(scanned: Scanned) -> None:

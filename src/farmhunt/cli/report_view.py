@@ -80,7 +80,13 @@ def run_report(
                 "`farmhunt score` first"
             )
         if fmt == "table":
-            show_table(ws, doc, limit, console)
+            if output is None:
+                show_table(ws, doc, limit, console)
+                return 0
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with output.open("w", encoding="utf-8") as handle:
+                show_table(ws, doc, limit, Console(file=handle, width=160, no_color=True))
+            err.print(text(f"table report → {output}"))
             return 0
     body = render(doc, fmt, kinds)
     if output is None:
