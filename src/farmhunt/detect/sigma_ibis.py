@@ -155,9 +155,13 @@ class SigmaCompiler:
             if not expanded:
                 return ibis.literal(False)
             plain = [v for v in expanded if not v.contains_special()]
-            parts = [self._value(node, name, v, get) for v in expanded if v.contains_special()]
+            special = [v for v in expanded if v.contains_special()]
+            if len(special) > IN_LIST_LIMIT and self.types[name] == "string":
+                parts = [any_pattern(get(name, True), special)]
+            else:
+                parts = [self._value(node, name, v, get) for v in special]
             if plain and self.types[name] == "string":
-                parts.append(get(name, True).isin([v.to_plain().lower() for v in plain]))
+                parts.append(in_values(get(name, True), [v.to_plain().lower() for v in plain]))
             else:
                 parts += [self._value(node, name, v, get) for v in plain]
             return _fold(parts, "or")
@@ -180,7 +184,9 @@ class SigmaCompiler:
                     plain.setdefault(name, []).append(value.to_plain().lower())
                     continue
             rest.append(self._node(arg, get))
-        merged = [get(name, True).isin(values).fill_null(False) for name, values in plain.items()]
+        merged = [
+            in_values(get(name, True), values).fill_null(False) for name, values in plain.items()
+        ]
         return _fold(merged + rest, "or")
 
     def _value(
@@ -276,6 +282,26 @@ def _fold(parts: list[ir.BooleanValue], how: str) -> ir.BooleanValue:
             paired.append(parts[-1])
         parts = paired
     return parts[0]
+
+
+IN_LIST_LIMIT = 32
+"""Longer value lists (catalog placeholders expand to hundreds) are one array literal:
+Ibis builds and compiles a node per ``isin`` value, which costs a second per rule."""
+
+
+def in_values(col: ir.Value, values: Sequence[str]) -> ir.BooleanValue:
+    """Whether a (lowered) string column equals one of ``values``; NULL for NULL."""
+    unique = sorted(set(values))
+    if len(unique) <= IN_LIST_LIMIT:
+        return col.isin(unique)
+    return ibis.literal(unique, type="array<string>").contains(col)
+
+
+def any_pattern(col: ir.StringValue, values: Sequence[SigmaString]) -> ir.BooleanValue:
+    """Whether a lowered string column matches one of many wildcard values: one regular
+    expression with an alternative per value, not hundreds of predicates."""
+    alternatives = sorted({_regex(v.lower().to_regex()) for v in values})
+    return col.re_search("^(?:" + "|".join(alternatives) + ")$")
 
 
 def fold_or(parts: list[ir.BooleanValue]) -> ir.BooleanValue:
