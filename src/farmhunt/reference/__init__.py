@@ -99,3 +99,66 @@ def mouse_jigglers() -> tuple[CatalogEntry, ...]:
         CatalogEntry(r["tool"], _split(r["executables"]), _split(r["package_names"]), ())
         for r in reader
     )
+
+
+@dataclass(frozen=True)
+class ScopeEntry:
+    """How farmhunt narrows the LOLRMM catalog to tools that let someone drive a computer:
+    ``exclude_tool``, ``exclude_package`` (only as a software-inventory name),
+    ``exclude_executable`` or ``add_executable``."""
+
+    action: str
+    tool: str
+    executable: str
+    reason: str
+    source: str
+
+
+@cache
+def remote_control_scope() -> tuple[ScopeEntry, ...]:
+    reader = csv.DictReader(_text("remote_control_scope.csv").splitlines())
+    return tuple(ScopeEntry(**row) for row in reader)
+
+
+@dataclass(frozen=True)
+class RemoteAccessPort:
+    """A port a remote-access tool listens on (``listen``) or connects to (``remote``)."""
+
+    tool: str
+    port: int
+    transport: str
+    side: str
+    meaning: str
+    source: str
+
+
+@cache
+def remote_access_ports() -> tuple[RemoteAccessPort, ...]:
+    reader = csv.DictReader(_text("remote_access_ports.csv").splitlines())
+    return tuple(
+        RemoteAccessPort(
+            row["tool"],
+            int(row["port"]),
+            row["transport"],
+            row["side"],
+            row["meaning"],
+            row["source"],
+        )
+        for row in reader
+    )
+
+
+@dataclass(frozen=True)
+class UnattendedFlag:
+    """A command-line flag that sets a remote-access tool up for unattended access."""
+
+    tool: str
+    flag: str
+    meaning: str
+    source: str
+
+
+@cache
+def remote_access_unattended_flags() -> tuple[UnattendedFlag, ...]:
+    reader = csv.DictReader(_text("remote_access_unattended.csv").splitlines())
+    return tuple(UnattendedFlag(**row) for row in reader)
