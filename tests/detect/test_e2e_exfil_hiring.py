@@ -52,7 +52,7 @@ class Run:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     out = tmp_path_factory.mktemp("e2e_exfil_hiring")
-    config = SimConfig(workers=30, days=8, seed=11, intensity=INTENSITIES["blatant"])
+    config = SimConfig(workers=30, days=6, seed=11, intensity=INTENSITIES["blatant"])
     simulate(config, out)
     workspace = Workspace(out / "ws", create=True)
     # every source but the VPN concentrator's Zeek logs, which none of these rules read
