@@ -688,7 +688,7 @@ def _rdp_sessions(ctx: Context, rule: Rule) -> ir.Table:
         )
     if "rdp_activity" in sources:
         r = ctx.table("rdp_activity")
-        activities = [int(x) for x in _param(rule, "rdp_activities", [1, 4, 8])]
+        activities = [int(x) for x in _param(rule, "rdp_activities", [4, 8])]
         keep = (
             r["device.hostname"].notnull()
             & r["activity_id"].isin(activities).fill_null(False)
