@@ -41,6 +41,9 @@ class Context:
     """lower(identifier) → worker_id, from worker_links."""
     placeholders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Catalog and configuration values for ``%placeholder%`` rule values."""
+    memo: dict[str, Any] = field(default_factory=dict)
+    """What analytics share within one run (an intermediate relation several rules
+    read, cached once in the engine), keyed by the analytic module's own names."""
 
     def compiler(self, table: str) -> SigmaCompiler:
         return SigmaCompiler(table, _types(table), self.placeholders or None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +49,8 @@ def connection_with(tables: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyC
 def run_test(rule: Rule, test: RuleTest, ruleset: RuleSet) -> TestOutcome:
     con = connection_with(test.tables)
     ctx = make_context(con)
-    needed = [rule]
+    # a rule that is off by default (a correlation's building block) is still tested
+    needed = [replace(rule, enabled=True)]
     if rule.kind == "correlation":
         needed += [ruleset.by_id(ref.reference) for ref in rule.sigma.rules]
     subset = RuleSet(rules=needed)
