@@ -153,7 +153,10 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
 def _group(
     ctx: Context, rule: Rule, table: str, data: pa.Table, flag: str, index: str, fields: list[str]
 ) -> list[Finding]:
-    rows = [r for r in data.to_pylist() if r[flag]]
+    # Only this rule's rows and columns become Python objects: converting every flagged
+    # row of the table once per rule made the engine quadratic in the number of rules.
+    keep = ["__uid", "__time", "__device", f"__s{index}", f"__w{index}", *fields]
+    rows = data.select(list(dict.fromkeys(keep))).filter(data.column(flag)).to_pylist()
     groups: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[row[f"__s{index}"]].append(row)
