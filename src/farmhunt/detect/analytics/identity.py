@@ -505,13 +505,14 @@ def vpn_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
             f"{p} ×{n}" for p, n in sorted(by_provider.items(), key=lambda x: (-x[1], x[0]))[:5]
         )
         share = float(r["share"])
-        profile = (
-            "mostly through such exits"
-            if share >= strong_share
-            else "regularly, through several exits"
-            if tier == "strong"
-            else "now and then, the profile of a consumer VPN"
-        )
+        if share >= strong_share:
+            profile = "mostly through such exits"
+        elif tier == "strong":
+            profile = "regularly, through several exits"
+        elif r["exits"] == 1:
+            profile = "through one exit now and then, the profile of a consumer VPN"
+        else:
+            profile = f"a small share, through {r['exits']} exits"
         explanation = (
             f"{r['vpn_count']} of {r['total']} sign-ins ({percent(share)}) of {subject} came "
             f"from VPN, hosting or cloud exits ({profile}): "
