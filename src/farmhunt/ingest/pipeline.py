@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from farmhunt.ingest.hashing import fingerprint, head_digest
 from farmhunt.schema import QUARANTINE, get_table
 from farmhunt.sources import read_sample
@@ -36,6 +38,7 @@ from farmhunt.sources.base import (
 from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, open_decompressed, short_text
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
+from farmhunt.store.manifest import ChunkEntry
 from farmhunt.store.workspace import Workspace
 
 ProgressFn = Callable[[str, int, int], None]
@@ -93,18 +96,43 @@ def ingest_paths(
     options = options or IngestOptions()
     results = []
     with workspace.write_lock():
+        batch = _Batch(workspace, options.chunk_rows)
         for path in expand_paths(paths):
-            result = ingest_file(workspace, path, options, progress)
+            result = ingest_file(workspace, path, options, progress, batch)
             results.append(result)
             if on_result:
                 on_result(result)
+        batch.commit()
     return results
 
 
 def ingest_file(
-    workspace: Workspace, path: str, options: IngestOptions, progress: ProgressFn | None = None
+    workspace: Workspace,
+    path: str,
+    options: IngestOptions,
+    progress: ProgressFn | None = None,
+    batch: _Batch | None = None,
 ) -> FileResult:
-    """Ingest one file; file-level problems become an ``error`` result, not an exception."""
+    """Ingest one file; file-level problems become an ``error`` result, not an exception.
+
+    With a shared ``batch``, the file's last rows may still be pending when this
+    returns: they are committed with the batch (``ingest_paths`` commits it at the end).
+    """
+    own = batch is None
+    batch = batch or _Batch(workspace, options.chunk_rows)
+    result = _ingest_file(workspace, path, options, progress, batch)
+    if own:
+        batch.commit()
+    return result
+
+
+def _ingest_file(
+    workspace: Workspace,
+    path: str,
+    options: IngestOptions,
+    progress: ProgressFn | None,
+    batch: _Batch,
+) -> FileResult:
     started = time.perf_counter()
     try:
         if not os.path.isfile(path):
@@ -117,7 +145,7 @@ def ingest_file(
                 path, options.format, "empty", message="empty file: nothing to import"
             )
         parser = get_parser(options.format) if options.format else choose_parser(sample)
-        result = _ingest(workspace, path, sample, parser, options, progress)
+        result = _ingest(workspace, path, sample, parser, options, progress, batch)
     except FileError as exc:
         return FileResult(
             path, options.format, "error", message=str(exc), seconds=time.perf_counter() - started
@@ -141,12 +169,17 @@ def _ingest(
     parser: Parser,
     options: IngestOptions,
     progress: ProgressFn | None,
+    batch: _Batch,
 ) -> FileResult:
     manifest = workspace.manifest
     head = head_digest(path)
     size_hint = os.path.getsize(path)
+    if batch.holds(head=head):
+        batch.commit()  # an earlier file of this run may be the one this one extends
     candidates = manifest.append_candidates(head, parser.name) if parser.line_oriented else []
     print_ = fingerprint(path, [c.size for c in candidates])
+    if batch.holds(content=print_.content_sha256):
+        batch.commit()  # the same content earlier in this run: let the manifest say so
     done = manifest.completed_with_content(print_.content_sha256)
     if done is not None:
         return FileResult(
@@ -187,7 +220,10 @@ def _ingest(
             status = "appended"
 
     result = FileResult(path, parser.name, status, import_id=import_id)
-    writer = _ChunkWriter(workspace, import_id, manifest.next_seq(import_id), path, parser.name)
+    writer = _ChunkWriter(
+        workspace, import_id, manifest.next_seq(import_id), path, parser.name, batch
+    )
+    batch.track(import_id, head, print_.content_sha256)
     try:
         with open_decompressed(path) as binary:
             stream = Stream(
@@ -199,18 +235,19 @@ def _ingest(
                 {**options.parser_options, "imported_at": datetime.now(UTC)},
             )
             _pump(parser, stream, head, start, writer, options, result, progress, size_hint)
-        writer.flush()
+        writer.finish()
     except KeyboardInterrupt:
         writer.flush()
+        batch.commit()
         manifest.finish(import_id, "interrupted", "interrupted by the user")
         raise
     except FileError as exc:
         writer.flush()
+        batch.commit()
         manifest.finish(import_id, "failed", str(exc))
         result.status, result.message = "error", str(exc)
         _fill_counts(result, writer)
         return result
-    manifest.finish(import_id, "complete")
     _fill_counts(result, writer)
     if status == "resumed":
         result.message = f"resumed after record {start:,}"
@@ -303,12 +340,102 @@ def _complete(
     row.setdefault("metadata.product.vendor_name", parser.vendor)
 
 
-class _ChunkWriter:
-    """Buffers rows per table; each flush writes Parquet files then commits one chunk."""
+@dataclass
+class _Segment:
+    """One chunk of one import, converted and waiting in the batch to be committed."""
 
-    def __init__(self, ws: Workspace, import_id: int, seq: int, path: str, fmt: str) -> None:
+    import_id: int
+    seq: int
+    records_end: int
+    tables: dict[str, Any]
+    """Table → Arrow table of the chunk's rows (quarantine included)."""
+    stored: int
+    rejected: int
+    complete: bool = False
+    """The import's last chunk: committing it completes the import."""
+
+    @property
+    def rows(self) -> int:
+        return self.stored + self.rejected
+
+
+class _Batch:
+    """Chunks of one or more imports committed together: one Parquet file per table.
+
+    A large file's chunks each fill a batch and commit alone, as before; the chunks of
+    small files (a log per host and day) share files instead of writing a handful of
+    rows per table each, which made both writing (a file and an fsync per table per
+    input file) and every later read (thousands of Parquet footers) slow. A crash
+    before a batch commits loses only uncommitted chunks, which the next run resumes.
+    """
+
+    def __init__(self, ws: Workspace, rows: int) -> None:
+        self.ws, self.limit = ws, rows
+        self.segments: list[_Segment] = []
+        self.rows = 0
+        self.heads: dict[int, tuple[str, str]] = {}
+
+    def track(self, import_id: int, head: str, content: str) -> None:
+        self.heads[import_id] = (head, content)
+
+    def holds(self, *, head: str | None = None, content: str | None = None) -> bool:
+        """Whether a pending (uncommitted) import has this head or content digest."""
+        pending = {s.import_id for s in self.segments}
+        return any(
+            (head is not None and h == head) or (content is not None and c == content)
+            for i, (h, c) in self.heads.items()
+            if i in pending
+        )
+
+    def add(self, segment: _Segment) -> None:
+        self.segments.append(segment)
+        self.rows += segment.rows
+        if self.rows >= self.limit:
+            self.commit()
+
+    def commit(self) -> None:
+        if not self.segments:
+            return
+        # Files are named after the batch's first chunk with rows: unique, like a chunk.
+        first = next((s for s in self.segments if s.tables), self.segments[0])
+        name = f"i{first.import_id}-c{first.seq}.parquet"
+        by_table: dict[str, list[Any]] = {}
+        for segment in self.segments:
+            for table, data in segment.tables.items():
+                by_table.setdefault(table, []).append(data)
+        files: dict[str, tuple[str, int, int, int]] = {}
+        for table, parts in by_table.items():
+            data = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+            target = self.ws.table_dir(table) / name
+            write_atomic(data, target)
+            files[table] = (self.ws.relative(target), data.num_rows, first.import_id, first.seq)
+        chunks = [
+            ChunkEntry(
+                s.import_id,
+                s.seq,
+                s.records_end,
+                s.stored,
+                s.rejected,
+                {t: files[t][0] for t in s.tables},
+            )
+            for s in self.segments
+            if s.tables
+        ]
+        complete = [s.import_id for s in self.segments if s.complete]
+        self.ws.manifest.commit_chunks(chunks, files, complete)
+        self.segments, self.rows = [], 0
+        self.heads = {i: v for i, v in self.heads.items() if i not in complete}
+
+
+class _ChunkWriter:
+    """Buffers one import's rows per table; each flush hands a chunk to the batch."""
+
+    def __init__(
+        self, ws: Workspace, import_id: int, seq: int, path: str, fmt: str, batch: _Batch
+    ) -> None:
         self.ws, self.import_id, self.seq = ws, import_id, seq
         self.path, self.format = path, fmt
+        self.batch = batch
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.quarantine: list[dict[str, Any]] = []
         self.buffered = 0
@@ -336,34 +463,34 @@ class _ChunkWriter:
         self.buffered += 1
 
     def flush(self) -> None:
+        """Convert the buffered rows and hand them to the batch as one chunk."""
         if not self.buffered:
             return
-        files: dict[str, tuple[str, int]] = {}
+        tables: dict[str, Any] = {}
         stored = 0
-        tables: Counter[str] = Counter()
+        counts: Counter[str] = Counter()
         for table, rows in self.rows.items():
             data = self._arrow(table, rows)
             if data.num_rows == 0:
                 continue
-            target = self.ws.table_dir(table) / f"i{self.import_id}-c{self.seq}.parquet"
-            write_atomic(data, target)
-            files[table] = (self.ws.relative(target), data.num_rows)
+            tables[table] = data
             stored += data.num_rows
-            tables[table] += data.num_rows
+            counts[table] += data.num_rows
         rejected = len(self.quarantine)
         if self.quarantine:
-            data = to_arrow(QUARANTINE, self.quarantine)
-            target = self.ws.table_dir(QUARANTINE.name) / f"i{self.import_id}-c{self.seq}.parquet"
-            write_atomic(data, target)
-            files[QUARANTINE.name] = (self.ws.relative(target), data.num_rows)
-        self.ws.manifest.commit_chunk(
-            self.import_id, self.seq, self.records_end, stored, rejected, files
-        )
+            tables[QUARANTINE.name] = to_arrow(QUARANTINE, self.quarantine)
+        segment = _Segment(self.import_id, self.seq, self.records_end, tables, stored, rejected)
         self.stored += stored
         self.rejected += rejected
-        self.tables.update(tables)
+        self.tables.update(counts)
         self.seq += 1
         self.rows, self.quarantine, self.buffered = {}, [], 0
+        self.batch.add(segment)
+
+    def finish(self) -> None:
+        """Flush the last rows; the import is complete when the batch holding them commits."""
+        self.flush()
+        self.batch.add(_Segment(self.import_id, self.seq, self.records_end, {}, 0, 0, True))
 
     def _arrow(self, table: str, rows: list[dict[str, Any]]) -> Any:
         """Arrow data for ``rows``, moving any row with an impossible value to quarantine."""

@@ -83,6 +83,19 @@ _IMPORT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class ChunkEntry:
+    """One committed chunk of one import: the records it ends at and what it stored."""
+
+    import_id: int
+    seq: int
+    records_end: int
+    stored: int
+    rejected: int
+    files: dict[str, str]
+    """Table → the Parquet file (relative path) holding this chunk's rows of it."""
+
+
 def _import(row: tuple[object, ...]) -> ImportRow:
     values = list(row)
     values[6] = bool(values[6])
@@ -179,27 +192,64 @@ class Manifest:
         files: dict[str, tuple[str, int]],
     ) -> None:
         """Record one chunk and its files atomically; ``files`` maps table → (path, rows)."""
-        with self._transaction():
-            self._db.execute(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
+        self.commit_chunks(
+            [
+                ChunkEntry(
                     import_id,
                     seq,
                     records_end,
                     stored,
                     rejected,
-                    json.dumps({t: p for t, (p, _) in files.items()}),
-                    now(),
-                ),
+                    {t: p for t, (p, _) in files.items()},
+                )
+            ],
+            {t: (p, n, import_id, seq) for t, (p, n) in files.items()},
+        )
+
+    def commit_chunks(
+        self,
+        chunks: list[ChunkEntry],
+        files: dict[str, tuple[str, int, int, int]],
+        complete: list[int] | tuple[int, ...] = (),
+    ) -> None:
+        """Record chunks of one or more imports, the files holding them, and the imports
+        they complete, in one transaction.
+
+        ``files`` maps table → (path, rows, import_id, seq); a file may hold rows of
+        several chunks (small files are written together). An import named in
+        ``complete`` is marked complete in the same transaction, so it is complete
+        exactly when its last rows are visible.
+        """
+        stamp = now()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        c.import_id,
+                        c.seq,
+                        c.records_end,
+                        c.stored,
+                        c.rejected,
+                        json.dumps(c.files),
+                        stamp,
+                    )
+                    for c in chunks
+                ],
             )
             self._db.executemany(
                 "INSERT INTO table_files VALUES (?, ?, ?, ?, ?)",
-                [(t, p, import_id, seq, n) for t, (p, n) in files.items()],
+                [(t, p, i, s, n) for t, (p, n, i, s) in files.items()],
             )
-            self._db.execute(
+            self._db.executemany(
                 "UPDATE imports SET records_done = ?, stored = stored + ?, rejected = rejected + ? "
                 "WHERE id = ?",
-                (records_end, stored, rejected, import_id),
+                [(c.records_end, c.stored, c.rejected, c.import_id) for c in chunks],
+            )
+            self._db.executemany(
+                "UPDATE imports SET status = 'complete', finished_at = ?, error = NULL "
+                "WHERE id = ?",
+                [(stamp, i) for i in complete],
             )
 
     def finish(self, import_id: int, status: str, error: str | None = None) -> None:

@@ -1,0 +1,77 @@
+"""Small files are committed together; the guarantees hold across a shared commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from farmhunt.ingest import pipeline
+from farmhunt.store import Workspace
+from tests.ingest.helpers import ingest, ndjson, ocsf_event, pids
+
+
+def _small_files(folder: Path, count: int, per_file: int) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for f in range(count):
+        path = folder / f"host{f:02d}.jsonl"
+        path.write_text(ndjson([ocsf_event(f * per_file + i) for i in range(per_file)]))
+        paths.append(path)
+    return paths
+
+
+def test_small_files_share_parquet_files_and_every_import_completes(tmp_path: Path) -> None:
+    paths = _small_files(tmp_path / "logs", 12, 5)
+    results = ingest(tmp_path / "ws", *paths, chunk_rows=20)
+    assert [r.stored for r in results] == [5] * 12
+    assert pids(tmp_path / "ws") == [1000 + i for i in range(60)]
+    written = sorted((tmp_path / "ws" / "tables" / "process_activity").glob("*.parquet"))
+    assert len(written) == 3, "60 rows of 12 files in chunks of 20 rows: three files"
+    assert sum(pq.read_metadata(p).num_rows for p in written) == 60
+    with Workspace(tmp_path / "ws") as ws:
+        imports = ws.manifest.imports()
+        assert {(i.status, i.stored, i.records_done) for i in imports} == {("complete", 5, 5)}
+
+
+def test_crash_before_a_shared_commit_resumes_the_pending_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _small_files(tmp_path / "logs", 6, 4)
+    real_commit = pipeline._Batch.commit
+    calls = {"n": 0}
+
+    def crashing_commit(self: pipeline._Batch) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the process dies before the second commit")
+        real_commit(self)
+
+    monkeypatch.setattr(pipeline._Batch, "commit", crashing_commit)
+    with pytest.raises(RuntimeError):
+        ingest(tmp_path / "ws", *paths, chunk_rows=10)
+    committed = pids(tmp_path / "ws")
+    assert committed == [1000 + i for i in range(len(committed))] and 0 < len(committed) < 24
+    with Workspace(tmp_path / "ws") as ws:
+        statuses = [i.status for i in ws.manifest.imports()]
+    assert "complete" in statuses and "running" in statuses
+
+    monkeypatch.setattr(pipeline._Batch, "commit", real_commit)
+    again = ingest(tmp_path / "ws", *paths, chunk_rows=10)
+    assert {r.status for r in again} <= {"skipped", "imported", "resumed"}
+    assert pids(tmp_path / "ws") == [1000 + i for i in range(24)], "nothing lost or doubled"
+    with Workspace(tmp_path / "ws") as ws:
+        done = {i.path: i.status for i in ws.manifest.imports() if i.status == "complete"}
+    assert sorted(done) == sorted(str(p) for p in paths)
+
+
+def test_a_file_extending_one_earlier_in_the_same_run_is_an_append(tmp_path: Path) -> None:
+    first = tmp_path / "a.jsonl"
+    first.write_text(ndjson([ocsf_event(i) for i in range(4)]))
+    longer = tmp_path / "b.jsonl"
+    longer.write_text(ndjson([ocsf_event(i) for i in range(10)]))
+    one, two = ingest(tmp_path / "ws", first, longer)
+    assert (one.status, one.stored) == ("imported", 4)
+    assert (two.status, two.stored) == ("appended", 6)
+    assert pids(tmp_path / "ws") == [1000 + i for i in range(10)]
