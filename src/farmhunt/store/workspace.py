@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,17 @@ import pyarrow as pa
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.store.arrow import write_atomic
 from farmhunt.store.manifest import Manifest
+
+MEMORY_LIMIT = "1GB"
+"""DuckDB's memory limit per connection (``FARMHUNT_MEMORY_LIMIT`` overrides it)."""
+
+
+def memory_limit() -> str:
+    """The DuckDB memory limit: ``FARMHUNT_MEMORY_LIMIT`` (e.g. ``4GB``) or 1 GB."""
+    value = os.environ.get("FARMHUNT_MEMORY_LIMIT", MEMORY_LIMIT).strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, re.IGNORECASE):
+        raise WorkspaceError(f"FARMHUNT_MEMORY_LIMIT={value!r}: give a size such as 2GB or 512MB")
+    return value
 
 
 class WorkspaceError(RuntimeError):
@@ -103,6 +115,12 @@ class Workspace:
         """
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
+        # DuckDB would take 80% of the machine's memory before spilling; a workspace's
+        # queries (identity over every event, analytics) grow with the store, so they
+        # are bounded and spill to the workspace instead.
+        con.execute(f"SET memory_limit = '{memory_limit()}'")
+        tmp = str(self.root / ".duckdb-tmp").replace("'", "''")
+        con.execute(f"SET temp_directory = '{tmp}'")
         for name, table in STORE_TABLES.items():
             empty = pa.Table.from_batches([], schema=table.arrow_schema())
             con.register(f"__empty_{name}", empty)
