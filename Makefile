@@ -25,5 +25,8 @@ schema: setup
 golden: setup
 	$(BIN)/python -m pytest tests/sources --update-golden
 
+bench: setup
+	$(BIN)/farmhunt bench --events 1000000,10000000 --out bench-out
+
 clean:
-	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf demo-out bench-out .pytest_cache .mypy_cache .ruff_cache

@@ -289,6 +289,24 @@ def evaluate(
     raise typer.Exit(run_evaluate(seed_list, names, workers, days, output, console, err))
 
 
+@app.command()
+def bench(
+    events: Annotated[
+        str, typer.Option(help="Comma-separated corpus sizes, in events.")
+    ] = "1000000,10000000",
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for corpora, workspaces and results.json.")
+    ] = Path("bench-out"),
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep the workspaces (corpora are always kept).")
+    ] = False,
+) -> None:
+    """Measure ingest, detect and score against the raw-read floor and a peer engine."""
+    from farmhunt.bench.view import run_bench_command
+
+    raise typer.Exit(run_bench_command(events, out, keep, console, err))
+
+
 rules_app = typer.Typer(help="List, validate and test detection rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
