@@ -2,4 +2,6 @@
 
 from farmhunt.cli.app import main
 
-main()
+# Guarded: ingest's worker processes start by importing the main module again.
+if __name__ == "__main__":
+    main()

@@ -32,7 +32,6 @@ from farmhunt.sources.base import (
     RecordError,
     Rejected,
     Row,
-    Sample,
     Stream,
 )
 from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, open_decompressed, short_text
@@ -53,6 +52,9 @@ class IngestOptions:
     parser_options: dict[str, Any] = field(default_factory=dict)
     """Options for the parsers that take them (e.g. ``column_map`` for HR exports);
     shown to ``sniff`` (``Sample.options``) and ``frame`` (``Stream.options``)."""
+    workers: int | None = None
+    """Processes parsing files at once: None for one per core when the input is large
+    (``PARALLEL_MIN_BYTES``), 1 to parse in this process only."""
 
 
 @dataclass
@@ -92,18 +94,43 @@ def ingest_paths(
     progress: ProgressFn | None = None,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
-    """Ingest every file under ``paths`` into ``workspace``; one result per file."""
+    """Ingest every file under ``paths`` into ``workspace``; one result per file, in order.
+
+    Large inputs are parsed by worker processes (``IngestOptions.workers``) while this
+    process decides what to import and commits every chunk; small ones are parsed here.
+    """
     options = options or IngestOptions()
-    results = []
+    files = list(expand_paths(paths))
+    workers = worker_count(options, files)
     with workspace.write_lock():
+        if workers > 1:
+            from farmhunt.ingest.parallel import ingest_parallel
+
+            return ingest_parallel(workspace, files, options, workers, progress, on_result)
+        results = []
         batch = _Batch(workspace, options.chunk_rows)
-        for path in expand_paths(paths):
+        for path in files:
             result = ingest_file(workspace, path, options, progress, batch)
             results.append(result)
             if on_result:
                 on_result(result)
         batch.commit()
     return results
+
+
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+"""Below this much input, starting worker processes costs more than it saves."""
+
+
+def worker_count(options: IngestOptions, files: list[str]) -> int:
+    """Processes that parse: ``options.workers``, or one per core for large inputs."""
+    if options.workers is not None:
+        return max(1, options.workers)
+    cores = os.cpu_count() or 1
+    if cores < 2 or len(files) < 2:
+        return 1
+    total = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    return cores if total >= PARALLEL_MIN_BYTES else 1
 
 
 def ingest_file(
@@ -119,67 +146,96 @@ def ingest_file(
     returns: they are committed with the batch (``ingest_paths`` commits it at the end).
     """
     own = batch is None
-    batch = batch or _Batch(workspace, options.chunk_rows)
-    result = _ingest_file(workspace, path, options, progress, batch)
-    if own:
-        batch.commit()
-    return result
-
-
-def _ingest_file(
-    workspace: Workspace,
-    path: str,
-    options: IngestOptions,
-    progress: ProgressFn | None,
-    batch: _Batch,
-) -> FileResult:
+    shared = batch or _Batch(workspace, options.chunk_rows)
     started = time.perf_counter()
+
+    def settle(head: str | None = None, content: str | None = None) -> None:
+        if shared.holds(head=head, content=content):
+            shared.commit()
+
     try:
-        if not os.path.isfile(path):
-            raise FileError("no such file")
-        sample = read_sample(path)
-        sample.options = options.parser_options
-        if not sample.head:
-            # Rotated or quiet logs are often empty: worth a line, not a failure.
-            return FileResult(
-                path, options.format, "empty", message="empty file: nothing to import"
-            )
-        parser = get_parser(options.format) if options.format else choose_parser(sample)
-        result = _ingest(workspace, path, sample, parser, options, progress, batch)
+        planned = plan_file(workspace, path, options, settle)
+        if isinstance(planned, FileResult):
+            result = planned
+        else:
+            parser = get_parser(planned.format)
+            shared.track(planned.import_id, planned.head, planned.content)
+            try:
+                outcome = produce(planned, parser, options, shared.add, progress, workspace)
+            except KeyboardInterrupt:
+                shared.commit()
+                workspace.manifest.finish(
+                    planned.import_id, "interrupted", "interrupted by the user"
+                )
+                raise
+            result = finalize(workspace, planned, outcome, shared)
     except FileError as exc:
-        return FileResult(
-            path, options.format, "error", message=str(exc), seconds=time.perf_counter() - started
-        )
+        result = FileResult(path, options.format, "error", message=str(exc))
     except (OSError, EOFError) as exc:
-        return FileResult(
-            path,
-            options.format,
-            "error",
-            message=f"cannot read: {exc}",
-            seconds=time.perf_counter() - started,
-        )
+        result = FileResult(path, options.format, "error", message=f"cannot read: {exc}")
+    if own:
+        shared.commit()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _ingest(
-    workspace: Workspace,
-    path: str,
-    sample: Sample,
-    parser: Parser,
-    options: IngestOptions,
-    progress: ProgressFn | None,
-    batch: _Batch,
-) -> FileResult:
+@dataclass
+class Job:
+    """A file this process decided to read: its import, where to resume, how to decode."""
+
+    path: str
+    format: str
+    import_id: int
+    seq: int
+    start: int
+    head: str
+    content: str
+    encoding: str
+    status: str
+    """imported, resumed or appended."""
+    size: int
+
+
+@dataclass
+class Outcome:
+    """What reading one file produced, apart from its chunks."""
+
+    records: int = 0
+    stored: int = 0
+    rejected: int = 0
+    tables: Counter[str] = field(default_factory=Counter)
+    failed: str | None = None
+    """The parser gave up on the file (FileError): the import is marked failed."""
+    unreadable: str | None = None
+    """The file could not be read on (I/O error): the import is left to resume."""
+
+
+Settle = Callable[..., None]
+"""Called as settle(head=…) or settle(content=…) before the manifest is asked about a
+file: makes sure no import of this run with that digest is still uncommitted."""
+
+
+def plan_file(
+    workspace: Workspace, path: str, options: IngestOptions, settle: Settle
+) -> FileResult | Job:
+    """Decide what to do with one file: a result (empty, skipped) or a job to read it.
+
+    Raises FileError or OSError for a file that cannot be considered at all.
+    """
+    if not os.path.isfile(path):
+        raise FileError("no such file")
+    sample = read_sample(path)
+    sample.options = options.parser_options
+    if not sample.head:
+        # Rotated or quiet logs are often empty: worth a line, not a failure.
+        return FileResult(path, options.format, "empty", message="empty file: nothing to import")
+    parser = get_parser(options.format) if options.format else choose_parser(sample)
     manifest = workspace.manifest
     head = head_digest(path)
-    size_hint = os.path.getsize(path)
-    if batch.holds(head=head):
-        batch.commit()  # an earlier file of this run may be the one this one extends
+    settle(head=head)  # an earlier file of this run may be the one this one extends
     candidates = manifest.append_candidates(head, parser.name) if parser.line_oriented else []
     print_ = fingerprint(path, [c.size for c in candidates])
-    if batch.holds(content=print_.content_sha256):
-        batch.commit()  # the same content earlier in this run: let the manifest say so
+    settle(content=print_.content_sha256)  # the same content earlier in this run
     done = manifest.completed_with_content(print_.content_sha256)
     if done is not None:
         return FileResult(
@@ -218,46 +274,80 @@ def _ingest(
         )
         if base:
             status = "appended"
-
-    result = FileResult(path, parser.name, status, import_id=import_id)
-    writer = _ChunkWriter(
-        workspace, import_id, manifest.next_seq(import_id), path, parser.name, batch
+    return Job(
+        path,
+        parser.name,
+        import_id,
+        manifest.next_seq(import_id),
+        start,
+        head,
+        print_.content_sha256,
+        sample.encoding or "utf-8",
+        status,
+        os.path.getsize(path),
     )
-    batch.track(import_id, head, print_.content_sha256)
+
+
+def produce(
+    job: Job,
+    parser: Parser,
+    options: IngestOptions,
+    emit: Callable[[Segment], None],
+    progress: ProgressFn | None,
+    workspace: Workspace | None = None,
+) -> Outcome:
+    """Read a job's file and hand its chunks to ``emit`` (in this or a worker process)."""
+    writer = _ChunkWriter(workspace, job.import_id, job.seq, job.path, job.format, emit)
+    counter = FileResult(job.path, job.format, job.status)
+    outcome = Outcome()
     try:
-        with open_decompressed(path) as binary:
+        with open_decompressed(job.path) as binary:
             stream = Stream(
-                path,
-                path,
+                job.path,
+                job.path,
                 binary,
-                sample.encoding or "utf-8",
+                job.encoding,
                 options.max_record_bytes,
                 {**options.parser_options, "imported_at": datetime.now(UTC)},
             )
-            _pump(parser, stream, head, start, writer, options, result, progress, size_hint)
-        writer.finish()
+            _pump(parser, stream, job.head, job.start, writer, options, counter, progress, job.size)
+        writer.flush()
     except KeyboardInterrupt:
         writer.flush()
-        batch.commit()
-        manifest.finish(import_id, "interrupted", "interrupted by the user")
         raise
     except FileError as exc:
         writer.flush()
-        batch.commit()
-        manifest.finish(import_id, "failed", str(exc))
-        result.status, result.message = "error", str(exc)
-        _fill_counts(result, writer)
+        outcome.failed = str(exc)
+    except (OSError, EOFError) as exc:
+        outcome.unreadable = f"cannot read: {exc}"
+    outcome.records = counter.records
+    outcome.stored, outcome.rejected, outcome.tables = writer.stored, writer.rejected, writer.tables
+    return outcome
+
+
+def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) -> FileResult:
+    """The file's result, once all its chunks are in the batch; completes the import."""
+    result = FileResult(job.path, job.format, job.status, import_id=job.import_id)
+    result.records, result.stored, result.rejected = (
+        outcome.records,
+        outcome.stored,
+        outcome.rejected,
+    )
+    result.tables = outcome.tables
+    if outcome.unreadable:
+        result.status, result.message = "error", outcome.unreadable
         return result
-    _fill_counts(result, writer)
-    if status == "resumed":
-        result.message = f"resumed after record {start:,}"
-    elif status == "appended":
-        result.message = f"appended lines after record {start:,}"
+    if outcome.failed:
+        batch.commit()
+        workspace.manifest.finish(job.import_id, "failed", outcome.failed)
+        result.status, result.message = "error", outcome.failed
+        return result
+    batch.add(Segment(job.import_id, job.seq, 0, {}, 0, 0, complete=True))
+    if job.status == "resumed":
+        result.message = f"resumed after record {job.start:,}"
+    elif job.status == "appended":
+        result.message = f"appended lines after record {job.start:,}"
     return result
-
-
-def _fill_counts(result: FileResult, writer: _ChunkWriter) -> None:
-    result.stored, result.rejected, result.tables = writer.stored, writer.rejected, writer.tables
 
 
 def iter_results(
@@ -341,7 +431,7 @@ def _complete(
 
 
 @dataclass
-class _Segment:
+class Segment:
     """One chunk of one import, converted and waiting in the batch to be committed."""
 
     import_id: int
@@ -371,7 +461,7 @@ class _Batch:
 
     def __init__(self, ws: Workspace, rows: int) -> None:
         self.ws, self.limit = ws, rows
-        self.segments: list[_Segment] = []
+        self.segments: list[Segment] = []
         self.rows = 0
         self.heads: dict[int, tuple[str, str]] = {}
 
@@ -387,7 +477,7 @@ class _Batch:
             if i in pending
         )
 
-    def add(self, segment: _Segment) -> None:
+    def add(self, segment: Segment) -> None:
         self.segments.append(segment)
         self.rows += segment.rows
         if self.rows >= self.limit:
@@ -428,14 +518,20 @@ class _Batch:
 
 
 class _ChunkWriter:
-    """Buffers one import's rows per table; each flush hands a chunk to the batch."""
+    """Buffers one import's rows per table; each flush hands a chunk to ``emit``."""
 
     def __init__(
-        self, ws: Workspace, import_id: int, seq: int, path: str, fmt: str, batch: _Batch
+        self,
+        ws: Workspace | None,
+        import_id: int,
+        seq: int,
+        path: str,
+        fmt: str,
+        emit: Callable[[Segment], None],
     ) -> None:
         self.ws, self.import_id, self.seq = ws, import_id, seq
         self.path, self.format = path, fmt
-        self.batch = batch
+        self.emit = emit
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.quarantine: list[dict[str, Any]] = []
         self.buffered = 0
@@ -479,18 +575,13 @@ class _ChunkWriter:
         rejected = len(self.quarantine)
         if self.quarantine:
             tables[QUARANTINE.name] = to_arrow(QUARANTINE, self.quarantine)
-        segment = _Segment(self.import_id, self.seq, self.records_end, tables, stored, rejected)
+        segment = Segment(self.import_id, self.seq, self.records_end, tables, stored, rejected)
         self.stored += stored
         self.rejected += rejected
         self.tables.update(counts)
         self.seq += 1
         self.rows, self.quarantine, self.buffered = {}, [], 0
-        self.batch.add(segment)
-
-    def finish(self) -> None:
-        """Flush the last rows; the import is complete when the batch holding them commits."""
-        self.flush()
-        self.batch.add(_Segment(self.import_id, self.seq, self.records_end, {}, 0, 0, True))
+        self.emit(segment)
 
     def _arrow(self, table: str, rows: list[dict[str, Any]]) -> Any:
         """Arrow data for ``rows``, moving any row with an impossible value to quarantine."""

@@ -1,0 +1,188 @@
+"""Parsing files in worker processes while this process decides and commits.
+
+Parsing and normalizing are pure Python, one core each; on a machine with several,
+worker processes read files at the same time. What must stay serial stays here: which
+files to import (sniffing, content hashes, the manifest), and every commit. A worker
+gets a job (file, import, record to resume after) and sends back the file's chunks as
+Arrow tables, in order, then what it counted; this process adds the chunks to the
+shared batch exactly as a serial run does, so crash, resume and idempotence behave the
+same: an import is complete in the transaction that makes its last rows visible.
+
+Workers are started with ``spawn`` (a fresh interpreter: no threads or open databases
+inherited) and get one job at a time; the result queue is bounded so that memory does
+not grow when this process falls behind.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import traceback
+from dataclasses import replace
+from typing import Any
+
+from farmhunt.ingest.pipeline import (
+    FileResult,
+    IngestOptions,
+    Job,
+    Outcome,
+    ProgressFn,
+    Segment,
+    _Batch,
+    finalize,
+    plan_file,
+    produce,
+)
+from farmhunt.sources.base import FileError
+from farmhunt.sources.registry import get_parser
+from farmhunt.store.workspace import Workspace
+
+PROGRESS_EVERY = 5000
+
+
+class WorkerCrashed(RuntimeError):
+    """A worker process failed outside any file's own error handling."""
+
+
+def _work(jobs: Any, results: Any, options: IngestOptions) -> None:
+    """A worker: read jobs until told to stop, sending chunks and outcomes back."""
+    while True:
+        job: Job | None = jobs.get()
+        if job is None:
+            return
+        try:
+
+            def emit(segment: Segment, job: Job = job) -> None:
+                results.put(("segment", job.import_id, segment))
+
+            def progress(_name: str, records: int, _size: int, job: Job = job) -> None:
+                results.put(("progress", job.import_id, records))
+
+            outcome = produce(job, get_parser(job.format), options, emit, progress)
+            results.put(("done", job.import_id, outcome))
+        except KeyboardInterrupt:
+            return
+        except BaseException:
+            results.put(("crash", job.import_id, traceback.format_exc()))
+            return
+
+
+class _Pool:
+    def __init__(self, workers: int, options: IngestOptions) -> None:
+        context = mp.get_context("spawn")
+        self.jobs: Any = context.Queue()
+        self.results: Any = context.Queue(maxsize=4 * workers)
+        # the parent reports progress itself; parser options travel with each worker
+        self.processes = [
+            context.Process(target=_work, args=(self.jobs, self.results, options), daemon=True)
+            for _ in range(workers)
+        ]
+        for process in self.processes:
+            process.start()
+
+    def get(self) -> tuple[str, int, Any]:
+        while True:
+            try:
+                message: tuple[str, int, Any] = self.results.get(timeout=1.0)
+                return message
+            except queue.Empty:
+                dead = [p for p in self.processes if not p.is_alive()]
+                if dead:
+                    raise WorkerCrashed(
+                        f"a parsing process exited unexpectedly (code {dead[0].exitcode})"
+                    ) from None
+
+    def close(self) -> None:
+        for _ in self.processes:
+            self.jobs.put(None)
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+
+    def terminate(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join(timeout=10)
+
+
+def ingest_parallel(
+    workspace: Workspace,
+    files: list[str],
+    options: IngestOptions,
+    workers: int,
+    progress: ProgressFn | None,
+    on_result: Any,
+) -> list[FileResult]:
+    """Ingest ``files`` with ``workers`` parsing processes; results in input order."""
+    batch = _Batch(workspace, options.chunk_rows)
+    results: dict[int, FileResult] = {}
+    in_flight: dict[int, tuple[int, Job]] = {}  # import id → (input index, job)
+    window = workers + 1  # keep every worker busy while this process plans the next file
+    pool = _Pool(workers, replace(options, workers=1))
+
+    def handle(kind: str, import_id: int, payload: Any) -> None:
+        index, job = in_flight[import_id]
+        if kind == "segment":
+            batch.add(payload)
+        elif kind == "progress":
+            if progress:
+                progress(job.path, payload, job.size)
+        elif kind == "done":
+            del in_flight[import_id]
+            outcome: Outcome = payload
+            report(index, finalize(workspace, job, outcome, batch))
+        else:
+            raise WorkerCrashed(f"parsing {job.path} failed:\n{payload}")
+
+    def report(index: int, result: FileResult) -> None:
+        results[index] = result
+        if on_result:
+            on_result(result)
+
+    def drain() -> None:
+        while in_flight:
+            handle(*pool.get())
+        batch.commit()
+
+    def settle(head: str | None = None, content: str | None = None) -> None:
+        jobs = [job for _, job in in_flight.values()]
+        if any(j.head == head or j.content == content for j in jobs) or batch.holds(
+            head=head, content=content
+        ):
+            drain()
+
+    try:
+        for index, path in enumerate(files):
+            while len(in_flight) >= window:
+                handle(*pool.get())
+            try:
+                planned = plan_file(workspace, path, options, settle)
+            except FileError as exc:
+                report(index, FileResult(path, options.format, "error", message=str(exc)))
+                continue
+            except (OSError, EOFError) as exc:
+                report(
+                    index, FileResult(path, options.format, "error", message=f"cannot read: {exc}")
+                )
+                continue
+            if isinstance(planned, FileResult):
+                report(index, planned)
+                continue
+            batch.track(planned.import_id, planned.head, planned.content)
+            in_flight[planned.import_id] = (index, planned)
+            pool.jobs.put(planned)
+        drain()
+    except KeyboardInterrupt:
+        pool.terminate()
+        batch.commit()  # what the workers had sent: whole chunks, in order per file
+        for _, job in in_flight.values():
+            workspace.manifest.finish(job.import_id, "interrupted", "interrupted by the user")
+        raise
+    except BaseException:
+        pool.terminate()  # like a crash: what was not committed is resumed by the next run
+        raise
+    pool.close()
+    return [results[i] for i in sorted(results)]
