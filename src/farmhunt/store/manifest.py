@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,30 +153,46 @@ class Manifest:
         resumed_from: int | None,
         start_record: int,
     ) -> int:
-        cursor = self._db.execute(
-            "INSERT INTO imports (path, format, content_sha256, head_sha256, size, line_oriented, "
-            "status, resumed_from, start_record, records_done, started_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-            (
-                path,
-                fmt,
-                content_sha256,
-                head_sha256,
-                size,
-                int(line_oriented),
-                resumed_from,
-                start_record,
-                start_record,
-                now(),
-            ),
-        )
+        with self._relaxed():
+            cursor = self._db.execute(
+                "INSERT INTO imports (path, format, content_sha256, head_sha256, size, "
+                "line_oriented, "
+                "status, resumed_from, start_record, records_done, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                (
+                    path,
+                    fmt,
+                    content_sha256,
+                    head_sha256,
+                    size,
+                    int(line_oriented),
+                    resumed_from,
+                    start_record,
+                    start_record,
+                    now(),
+                ),
+            )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
     def reopen(self, import_id: int) -> None:
-        self._db.execute(
-            "UPDATE imports SET status = 'running', error = NULL WHERE id = ?", (import_id,)
-        )
+        with self._relaxed():
+            self._db.execute(
+                "UPDATE imports SET status = 'running', error = NULL WHERE id = ?", (import_id,)
+            )
+
+    @contextmanager
+    def _relaxed(self) -> Iterator[None]:
+        """Commit without waiting for the disk: for rows that matter only once a chunk
+        of the import commits. That commit (synchronous=FULL, WAL) makes the log durable
+        up to and including them; lost before it, the file is simply imported afresh.
+        One fsync per input file was a tenth of the parent's time in a parallel ingest.
+        """
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            yield
+        finally:
+            self._db.execute("PRAGMA synchronous=FULL")
 
     def next_seq(self, import_id: int) -> int:
         row = self._db.execute(

@@ -1,4 +1,4 @@
-"""A workspace's DuckDB connection is bounded in memory and spills inside the workspace."""
+"""The workspace: DuckDB bounded in memory and spilling inside it; manifest commits durable."""
 
 from __future__ import annotations
 
@@ -34,3 +34,22 @@ def test_memory_limit_can_be_raised_and_a_bad_value_is_named(
         monkeypatch.setenv("FARMHUNT_MEMORY_LIMIT", "lots")
         with pytest.raises(WorkspaceError, match="FARMHUNT_MEMORY_LIMIT"):
             ws.connect()
+
+
+def test_starting_an_import_leaves_commits_fully_synchronous(tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws", create=True) as ws:
+        manifest = ws.manifest
+        import_id = manifest.start_import(
+            path="x.log",
+            fmt="ocsf",
+            content_sha256="c",
+            head_sha256="h",
+            size=1,
+            line_oriented=True,
+            resumed_from=None,
+            start_record=0,
+        )
+        manifest.reopen(import_id)
+        assert manifest.get(import_id).status == "running"
+        # 2 is FULL: chunk commits still wait for the disk
+        assert manifest._db.execute("PRAGMA synchronous").fetchone() == (2,)
