@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.prefilter import prefilter, table_needs
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.schema import STORE_TABLES
@@ -140,7 +141,11 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
     for column in evidence_cols:
         selected[column] = t[column]
     any_flag = fold_or([hits_col for hits_col in flags.values()])
-    hits = t.select(**selected, **flags).filter(any_flag).order_by("__time")
+    # Rows no rule can match are dropped first by one regular expression per column
+    # (detect/prefilter.py): hundreds of rules then run on the few rows left.
+    needs = table_needs(compiler, [r.sigma for r in rules])
+    scanned = t.filter(prefilter(needs, get)) if needs is not None else t
+    hits = scanned.select(**selected, **flags).filter(any_flag).order_by("__time")
     data = hits.to_pyarrow()
     findings: list[Finding] = []
     for i, rule in enumerate(rules):
