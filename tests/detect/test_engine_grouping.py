@@ -78,3 +78,13 @@ def test_rules_of_one_table_group_their_own_rows(tmp_path: Path) -> None:
     assert cmd.event_count == 1 and cmd.event_uids == ["process_activity-3"]
     assert cmd.evidence["matched"] == [{"process.cmd_line": "a --service"}]
     assert got[("by_cmd", "H2")].evidence["devices"] == ["H2"]
+
+
+def test_store_tables_are_looked_up_once_per_run() -> None:
+    con = connection_with({"process_activity": [{"device.hostname": "H1"}]})
+    con.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS a")
+    ctx = make_context(con)
+    assert ctx.table("process_activity") is ctx.table("process_activity")
+    before = ctx.table("scratch")
+    con.execute("CREATE OR REPLACE TEMP TABLE scratch AS SELECT 1 AS a, 2 AS b")
+    assert before.columns == ("a",) and ctx.table("scratch").columns == ("a", "b")
