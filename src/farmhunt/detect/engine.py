@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import Finding, Rule
-from farmhunt.detect.prefilter import prefilter, table_needs
+from farmhunt.detect.prefilter import Needs, prefilter, table_needs
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
@@ -129,10 +129,15 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
     """Evaluate every match rule of one table in a single scan."""
     t = ctx.table(table)
     compiler = ctx.compiler(table)
-    get = accessor(t)
-    flags = {f"__r{i}": compiler.compile(rule.sigma, get) for i, rule in enumerate(rules)}
     evidence_cols = sorted({compiler.column(f) for r in rules for f in fields_used(r.sigma)})
     subject_sets = {r.subject or subjects_for(table) for r in rules}
+    needs = table_needs(compiler, [r.sigma for r in rules])
+    if needs is not None:
+        used = {"metadata.uid", "time", "device.hostname", *evidence_cols}
+        used.update(c for columns in subject_sets for c in columns)
+        t = _narrow(t, needs, sorted(c for c in used if c in t.columns))
+    get = accessor(t)
+    flags = {f"__r{i}": compiler.compile(rule.sigma, get) for i, rule in enumerate(rules)}
     subject_cols: dict[tuple[str, ...], str] = {}
     selected: dict[str, ir.Value] = {
         "__uid": t["metadata.uid"] if "metadata.uid" in t.columns else ibis.null().cast("string"),
@@ -149,18 +154,25 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
     for column in evidence_cols:
         selected[column] = t[column]
     any_flag = fold_or([hits_col for hits_col in flags.values()])
-    # Rows no rule can match are dropped first by one regular expression per column
-    # (detect/prefilter.py): hundreds of rules then run on the few rows left.
-    needs = table_needs(compiler, [r.sigma for r in rules])
-    scanned = t.filter(prefilter(needs, get)) if needs is not None else t
-    hits = scanned.select(**selected, **flags).filter(any_flag).order_by("__time")
-    data = hits.to_pyarrow()
+    hits = t.select(**selected, **flags).filter(any_flag).order_by("__time")
+    data = ctx.backend.to_pyarrow(hits)
     findings: list[Finding] = []
     for i, rule in enumerate(rules):
         index = subject_cols[rule.subject or subjects_for(table)]
         rule_fields = sorted({compiler.column(f) for f in fields_used(rule.sigma)})
         findings += _group(ctx, rule, table, data, f"__r{i}", index, rule_fields)
     return findings
+
+
+def _narrow(t: ir.Table, needs: Needs, columns: list[str]) -> ir.Table:
+    """The rows some rule may match (detect/prefilter.py), with the columns rules read.
+
+    A separate query on purpose: in one query DuckDB pushed the rules' OR below the
+    narrowing and ran 1,500 string predicates on every row anyway (3.8 s where the
+    narrowing alone takes 0.07 s over LOLRMM's process rules and 80,000 rows).
+    """
+    rows = t.filter(prefilter(needs, accessor(t))).select(*columns).to_pyarrow()
+    return ibis.memtable(rows)
 
 
 def _group(
