@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from farmhunt.detect.engine import make_context, match_table
+from farmhunt.detect.engine import accessor, make_context, match_table
 from farmhunt.detect.loader import load_rules
-from farmhunt.detect.prefilter import necessary, table_needs
+from farmhunt.detect.lolrmm import export_lolrmm
+from farmhunt.detect.prefilter import exact, match_expr, necessary, table_needs
 from farmhunt.detect.sigma_ibis import SigmaCompiler
 from farmhunt.detect.testing import connection_with
 from farmhunt.schema import STORE_TABLES
@@ -101,3 +102,63 @@ def test_narrowing_keeps_every_row_a_rule_matches(tmp_path: Path) -> None:
     ctx = make_context(connection_with({"process_activity": rows}))
     found = {(f.rule.title, f.subject) for f in match_table(ctx, "process_activity", ruleset.rules)}
     assert found == {("ends", "A"), ("contains", "B"), ("wild", "C"), ("starts", "D")}
+
+
+@pytest.mark.parametrize(
+    "value,simple",
+    [
+        ("C:\\x.exe", True),
+        ("*\\x.exe", True),
+        ("c:\\x*", True),
+        ("*x*", True),
+        ("a*b", False),
+        ("*a*b", False),
+        ("x?.exe", False),
+        ("*", False),
+    ],
+)
+def test_only_plain_or_star_ended_values_are_matched_by_one_expression(
+    tmp_path: Path, value: str, simple: bool
+) -> None:
+    rule = _rule(tmp_path, {"s": {"Image": value}, "condition": "s"})
+    found = exact(SigmaCompiler("process_activity", TYPES), rule.sigma)
+    assert (found is not None) is simple
+
+
+def test_lolrmm_rules_as_expressions_match_what_the_compiled_rules_match(
+    tmp_path: Path,
+) -> None:
+    export_lolrmm(tmp_path / "lolrmm")
+    rules = [r for r in load_rules([tmp_path / "lolrmm"]).rules if r.table == "network_activity"]
+    rules += [r for r in load_rules([tmp_path / "lolrmm"]).rules if r.table == "process_activity"]
+    hosts = ["relay-1.net.AnyDesk.com", "x\nrelay.net.anydesk.com", "anydesk.com.evil", None]
+    paths = [
+        "C:\\P\\AnyDesk.exe",
+        "C:\\P\\anydesk.exe\n",
+        "D:\\TeamViewer.exe",
+        "x\\TEAMVIEWER.EXE",
+    ]
+    con = connection_with(
+        {
+            "network_activity": [{"dst_endpoint.hostname": h} for h in hosts],
+            "process_activity": [
+                {"process.file.path": p, "process.parent_process.file.path": q}
+                for p in paths
+                for q in (None, "C:\\Windows\\explorer.exe", "C:\\x\\rustdesk.exe")
+            ],
+        }
+    )
+    ctx = make_context(con)
+    simple = 0
+    for rule in rules:
+        compiler = ctx.compiler(rule.table or "")
+        found = exact(compiler, rule.sigma)
+        if found is None:
+            continue
+        simple += 1
+        t = ctx.table(rule.table or "")
+        get = accessor(t)
+        both = t.select(a=match_expr(found, get), b=compiler.compile(rule.sigma, get))
+        rows = ctx.backend.to_pyarrow(both).to_pylist()
+        assert all(r["a"] == r["b"] for r in rows), rule.title
+    assert simple > 400, "nearly every LOLRMM rule is a list of *-ended strings"

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import Finding, Rule
-from farmhunt.detect.prefilter import Needs, prefilter, table_needs
+from farmhunt.detect.prefilter import Needs, exact, match_expr, prefilter, table_needs
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
@@ -137,7 +137,7 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
         used.update(c for columns in subject_sets for c in columns)
         t = _narrow(t, needs, sorted(c for c in used if c in t.columns))
     get = accessor(t)
-    flags = {f"__r{i}": compiler.compile(rule.sigma, get) for i, rule in enumerate(rules)}
+    flags = {f"__r{i}": _flag(compiler, rule, get) for i, rule in enumerate(rules)}
     subject_cols: dict[tuple[str, ...], str] = {}
     selected: dict[str, ir.Value] = {
         "__uid": t["metadata.uid"] if "metadata.uid" in t.columns else ibis.null().cast("string"),
@@ -162,6 +162,13 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
         rule_fields = sorted({compiler.column(f) for f in fields_used(rule.sigma)})
         findings += _group(ctx, rule, table, data, f"__r{i}", index, rule_fields)
     return findings
+
+
+def _flag(compiler: SigmaCompiler, rule: Rule, get: Any) -> ir.BooleanValue:
+    """A rule's condition: one regular expression per column when the rule is a list
+    of plain or ``*``-ended strings (detect/prefilter.py), else the compiled tree."""
+    simple = exact(compiler, rule.sigma)
+    return match_expr(simple, get) if simple is not None else compiler.compile(rule.sigma, get)
 
 
 def _narrow(t: ir.Table, needs: Needs, columns: list[str]) -> ir.Table:
