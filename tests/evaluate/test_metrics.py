@@ -9,8 +9,9 @@ from farmhunt.evaluate.metrics import average_precision, farms_found_whole, prec
 
 def test_average_precision_matches_hand_computation() -> None:
     # ranking: P N P N  → precision at positives 1/1 and 2/3 → AP = (1 + 2/3) / 2
-    assert math.isclose(average_precision([0.9, 0.8, 0.7, 0.1], [True, False, True, False]),
-                        (1 + 2 / 3) / 2)
+    assert math.isclose(
+        average_precision([0.9, 0.8, 0.7, 0.1], [True, False, True, False]), (1 + 2 / 3) / 2
+    )
     assert average_precision([0.9, 0.8], [True, True]) == 1.0
     assert average_precision([0.1, 0.9], [True, False]) == 0.5
     assert average_precision([0.5, 0.5], [False, False]) == 0.0
