@@ -273,10 +273,13 @@ def demo(
 
 @app.command()
 def evaluate(
-    seeds: Annotated[str, typer.Option(help="Comma-separated simulator seeds.")] = "11,12,13",
+    seeds: Annotated[
+        str,
+        typer.Option(help="Comma-separated simulator seeds (weights were tuned on 5,7,9,11,12)."),
+    ] = "21,22,23",
     intensities: Annotated[
         str, typer.Option(help="Comma-separated intensities: blatant, default, subtle.")
-    ] = "default,subtle",
+    ] = "blatant,default,subtle",
     workers: Annotated[int, typer.Option(help="Workers per simulated company.")] = 60,
     days: Annotated[int, typer.Option(help="Days per simulated company.")] = 14,
     output: Annotated[Path | None, typer.Option(help="Write the results as JSON.")] = None,

@@ -131,6 +131,8 @@ def run_evaluate(
         "fraud",
         "precision",
         "recall",
+        "precision (high)",
+        "recall (high)",
         "PR-AUC",
         "farms whole",
         "min fraud",
@@ -146,6 +148,8 @@ def run_evaluate(
             str(r.fraudulent),
             f"{r.precision:.2f}",
             f"{r.recall:.2f}",
+            f"{r.precision_high:.2f}",
+            f"{r.recall_high:.2f}",
             f"{r.pr_auc:.2f}",
             f"{r.farms_whole}/{r.farms}",
             f"{r.lowest_fraud_score:.0f}",
@@ -159,7 +163,9 @@ def run_evaluate(
         n = len(subset)
         console.print(
             f"{intensity}: precision {sum(r.precision for r in subset) / n:.2f}, recall "
-            f"{sum(r.recall for r in subset) / n:.2f}, "
+            f"{sum(r.recall for r in subset) / n:.2f} (at high: "
+            f"{sum(r.precision_high for r in subset) / n:.2f}, "
+            f"{sum(r.recall_high for r in subset) / n:.2f}), "
             f"PR-AUC {sum(r.pr_auc for r in subset) / n:.2f}, "
             f"farms found whole {sum(r.farms_whole for r in subset)}/"
             f"{sum(r.farms for r in subset)}, separated in "

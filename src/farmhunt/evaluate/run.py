@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from farmhunt.detect.run import detect_workspace
+from farmhunt.enrich.identity import resolve
 from farmhunt.evaluate.metrics import average_precision, farms_found_whole, precision_recall
 from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
 from farmhunt.score.run import score_workspace
@@ -25,7 +26,11 @@ class RunResult:
     workers: int
     fraudulent: int
     precision: float
+    """Of the workers at medium or high (score ≥ 30, "review"), the share fraudulent."""
     recall: float
+    precision_high: float
+    """The same at the high level only (score ≥ 60, "act")."""
+    recall_high: float
     pr_auc: float
     farms: int
     farms_whole: int
@@ -46,6 +51,7 @@ def evaluate_one(config: SimConfig, work: Path) -> RunResult:
     settings = load_settings(out / "farmhunt.yaml")
     with Workspace(work / f"ws-{config.seed}-{config.intensity.name}", create=True) as ws:
         ingest_paths(ws, [str(out / TELEMETRY)], IngestOptions())
+        resolve(ws)  # as `farmhunt ingest` and `scan` do: rules need events tied to workers
         detect_workspace(ws, settings=settings)
         result = score_workspace(ws)
     workers = truth["workers"]
@@ -54,6 +60,8 @@ def evaluate_one(config: SimConfig, work: Path) -> RunResult:
     lookalikes = {w for w, v in workers.items() if v["benign_traits"] and not v["fraudulent"]}
     flagged = {w for w, r in scores.items() if r.level in ("high", "medium") and w in workers}
     precision, recall = precision_recall(flagged, fraud)
+    high_level = {w for w in flagged if scores[w].level == "high"}
+    precision_high, recall_high = precision_recall(high_level, fraud)
     ids = sorted(workers)
     auc = average_precision(
         [scores[w].score if w in scores else 0.0 for w in ids], [w in fraud for w in ids]
@@ -69,6 +77,8 @@ def evaluate_one(config: SimConfig, work: Path) -> RunResult:
         fraudulent=len(fraud),
         precision=round(precision, 3),
         recall=round(recall, 3),
+        precision_high=round(precision_high, 3),
+        recall_high=round(recall_high, 3),
         pr_auc=round(auc, 3),
         farms=len(farms),
         farms_whole=farms_found_whole(clusters, farms),
