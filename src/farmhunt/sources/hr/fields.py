@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 FieldKind = Literal["text", "id", "email", "date", "timezone", "phone", "country"]
@@ -28,11 +29,13 @@ class Field:
     """How the values are joined when a mapping names several headers for this field."""
 
 
+@lru_cache(maxsize=8192)
 def header_key(header: str) -> str:
     """A header reduced to lowercase letters and digits: ``"Employee #"`` → ``"employeenumber"``.
 
     Spaces, underscores, punctuation and case do not count, so ``Hire Date``,
-    ``hire_date``, ``HIRE-DATE`` and ``hireDate`` are one header.
+    ``hire_date``, ``HIRE-DATE`` and ``hireDate`` are one header. Cached: sniffing
+    every file of an import reduces the same alias lists over and over.
     """
     text = header.strip().lstrip("\ufeff").lower()
     text = text.replace("#", "number").replace("&", "and")
