@@ -16,6 +16,8 @@ def coerce(column: Column, value: Any) -> Any:
     if value is None:
         return None
     kind = column.type
+    if kind == "string" and type(value) is str:
+        return value  # most columns and values: answer before the other checks
     if kind in ("int", "bigint"):
         return opt_int(value, column.name)
     if kind == "float":

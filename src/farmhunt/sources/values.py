@@ -31,6 +31,16 @@ def parse_time(value: Any, field: str = "time") -> datetime:
         return from_epoch(value, field)
     if isinstance(value, str):
         text = value.strip()
+        if len(text) >= 10 and text[4] == "-":
+            # RFC 3339 / ISO 8601 as most sources write it: one C call, no regexes
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                return (
+                    parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+                )
         compact = _COMPACT_DATE.fullmatch(text)
         if compact:
             # YYYYMMDD (Windows InstallDate, HR exports), not 1970 epoch seconds.

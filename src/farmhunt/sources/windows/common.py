@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from farmhunt.schema import get_table
+from farmhunt.schema import Column, get_table
 from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.coerce import coerce
 from farmhunt.sources.rows import event as event_row
 from farmhunt.sources.values import opt_int
-from farmhunt.sources.windows.model import WinEvent
+from farmhunt.sources.windows.model import WinEvent, blank_to_none
 
 
 @dataclass
@@ -54,21 +54,41 @@ def take(ev: WinEvent, table: str, spec: Mapping[str, str]) -> tuple[dict[str, A
     Empty placeholders ('-', '') are skipped; a value that cannot have the column's
     type quarantines the record with the field's name in the reason.
     """
-    spec_table = get_table(table)
     columns: dict[str, Any] = {}
     used: set[str] = set()
-    for raw, column in spec.items():
-        if raw not in ev.data:
+    data = ev.data
+    for raw, name, column in _resolved(table, spec):
+        if raw not in data:
             continue
         used.add(raw)
-        value = ev.get(raw)
+        value = blank_to_none(data[raw])
         if value is None:
             continue
         try:
-            columns[column] = coerce(spec_table.column(column), value)
+            columns[name] = coerce(column, value)
         except RecordError as exc:
             raise RecordError(f"{raw}: {exc}") from None
     return columns, used
+
+
+_RESOLVED: dict[tuple[str, int], tuple[Mapping[str, str], tuple[tuple[str, str, Column], ...]]] = {}
+
+
+def _resolved(table: str, spec: Mapping[str, str]) -> tuple[tuple[str, str, Column], ...]:
+    """``spec`` with each column's schema entry looked up once, not per event.
+
+    Specs are module constants: the cache holds each one (so its id cannot be reused by
+    another) and checks identity; a spec built per call is resolved without caching.
+    """
+    key = (table, id(spec))
+    entry = _RESOLVED.get(key)
+    if entry is not None and entry[0] is spec:
+        return entry[1]
+    schema = get_table(table)
+    found = tuple((raw, name, schema.column(name)) for raw, name in spec.items())
+    if len(_RESOLVED) < 256:
+        _RESOLVED[key] = (spec, found)
+    return found
 
 
 def int_field(ev: WinEvent, name: str) -> int | None:

@@ -138,18 +138,17 @@ def device_change(ev: WinEvent) -> Mapped:
     return Mapped("device_config_state_change", 1, columns, used)
 
 
+EXTERNAL_DEVICE = {
+    "DeviceDescription": "peripheral_device.name",
+    "SubjectUserName": "actor.user.name",
+    "SubjectDomainName": "actor.user.domain",
+    "SubjectUserSid": "actor.user.uid",
+}
+
+
 def external_device(ev: WinEvent) -> Mapped:
     """Security 6416, 'A new external device was recognized by the System'."""
-    columns, used = take(
-        ev,
-        "device_config_state_change",
-        {
-            "DeviceDescription": "peripheral_device.name",
-            "SubjectUserName": "actor.user.name",
-            "SubjectDomainName": "actor.user.domain",
-            "SubjectUserSid": "actor.user.uid",
-        },
-    )
+    columns, used = take(ev, "device_config_state_change", EXTERNAL_DEVICE)
     columns.update(_device_columns(ev, "DeviceId"))
     used.add("DeviceId")
     return Mapped("device_config_state_change", 1, columns, used)

@@ -121,9 +121,12 @@ def _base(ev: WinEvent) -> dict[str, Any]:
     return columns
 
 
+AUTHENTICATED = {"Param1": "user.name", "Param2": "user.domain"}
+
+
 def user_authenticated(ev: WinEvent) -> Mapped:
     """1149: the RDP server accepted a connection for Param2\\Param1 from Param3."""
-    columns, used = take(ev, "rdp_activity", {"Param1": "user.name", "Param2": "user.domain"})
+    columns, used = take(ev, "rdp_activity", AUTHENTICATED)
     columns.update(_base(ev))
     used.add("Param3")
     _client(columns, ev.get("Param3"))
