@@ -45,6 +45,9 @@ def test_workers_store_what_a_single_process_stores(tmp_path: Path) -> None:
         (r.path, r.status, r.stored, r.rejected) for r in serial
     ]
     assert parallel[5].status == "error" and "binary file" in parallel[5].message
+    # a worker's reading time reaches the result, so records/s is not reported as 0
+    imported = [r for r in parallel if r.status == "imported"]
+    assert imported and all(r.seconds > 0 for r in imported)
     assert _stored(tmp_path / "one") == _stored(tmp_path / "two")
     assert query(tmp_path / "two", "SELECT count(*) FROM quarantine") == [(1,)]
     with Workspace(tmp_path / "two") as ws:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import time
 import traceback
 from dataclasses import replace
 from typing import Any
@@ -58,7 +59,9 @@ def _work(jobs: Any, results: Any, options: IngestOptions) -> None:
             def progress(_name: str, records: int, _size: int, job: Job = job) -> None:
                 results.put(("progress", job.import_id, records))
 
+            started = time.perf_counter()
             outcome = produce(job, get_parser(job.format), options, emit, progress)
+            outcome.seconds = time.perf_counter() - started
             results.put(("done", job.import_id, outcome))
         except KeyboardInterrupt:
             return
@@ -133,7 +136,9 @@ def ingest_parallel(
         elif kind == "done":
             del in_flight[import_id]
             outcome: Outcome = payload
-            report(index, finalize(workspace, job, outcome, batch))
+            result = finalize(workspace, job, outcome, batch)
+            result.seconds = outcome.seconds
+            report(index, result)
         else:
             raise WorkerCrashed(f"parsing {job.path} failed:\n{payload}")
 

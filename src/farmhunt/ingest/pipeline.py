@@ -208,6 +208,9 @@ class Outcome:
     """The parser gave up on the file (FileError): the import is marked failed."""
     unreadable: str | None = None
     """The file could not be read on (I/O error): the import is left to resume."""
+    seconds: float = 0.0
+    """Time spent reading and normalizing (set by a worker process, which the parent's
+    clock cannot see)."""
 
 
 Settle = Callable[..., None]
