@@ -53,3 +53,23 @@ def test_starting_an_import_leaves_commits_fully_synchronous(tmp_path: Path) -> 
         assert manifest.get(import_id).status == "running"
         # 2 is FULL: chunk commits still wait for the disk
         assert manifest._db.execute("PRAGMA synchronous").fetchone() == (2,)
+
+
+def test_scratch_tables_live_in_a_file_that_is_removed_afterwards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Intermediate tables larger than the memory limit go to a compressed scratch file,
+    # beside the store's views, and nothing of it stays behind.
+    monkeypatch.setenv("FARMHUNT_MEMORY_LIMIT", "64MB")
+    big = "SELECT md5(CAST(i AS VARCHAR)) || md5(CAST(-i AS VARCHAR)) AS v FROM range(2000000) t(i)"
+    scratch = tmp_path / "ws" / ".duckdb-tmp"
+    with Workspace(tmp_path / "ws", create=True) as ws, ws.scratch_connect() as con:
+        con.execute(f"CREATE TABLE big AS {big}")
+        con.execute("CHECKPOINT")
+        where = con.execute("SELECT database_name FROM duckdb_tables() WHERE table_name = 'big'")
+        assert where.fetchall() == [("scratch",)]
+        assert con.execute("SELECT count(DISTINCT v) FROM big").fetchone() == (2_000_000,)
+        assert con.execute("SELECT count(*) FROM workers").fetchone() == (0,)  # store views
+        files = list(scratch.glob("scratch-*.duckdb"))
+        assert len(files) == 1 and files[0].stat().st_size > 32_000_000
+    assert list(scratch.glob("scratch-*")) == []

@@ -393,11 +393,8 @@ def resolve(workspace: Workspace, aliases: list[AliasRow] | None = None) -> Reso
                 aliases, result.problems = read_aliases(path)
             except (OSError, UnicodeDecodeError) as exc:
                 result.problems.append(f"{path.name}: cannot read: {exc}")
-    con = workspace.connect()
-    try:
+    with workspace.scratch_connect() as con:
         links = _build(con, aliases, result)
-    finally:
-        con.close()
     workspace.replace_derived(LINKS_TABLE, links)
     _summarize(links, result)
     return result
@@ -429,7 +426,7 @@ def _register(con: duckdb.DuckDBPyConnection, aliases: list[AliasRow]) -> None:
 
 
 _IDS_SQL = """
-CREATE TEMP TABLE ids AS
+CREATE TABLE ids AS
 SELECT identifier_type, identifier,
        lower(trim(identifier)) AS norm,
        lower(trim(regexp_replace(identifier, '^.*\\\\', ''))) AS account,
@@ -443,7 +440,7 @@ FROM ev GROUP BY identifier_type, identifier
 """
 
 _ID_KEYS_SQL = """
-CREATE TEMP TABLE id_keys AS
+CREATE TABLE id_keys AS
 SELECT identifier_type, identifier, 'hostname' AS key_kind, short_host AS key FROM ids
 WHERE identifier_type IN ('hostname', 'device_uid')
 UNION ALL
@@ -470,7 +467,7 @@ FROM r GROUP BY identifier_type, identifier
 """Per identifier: the best rank any candidate reached, and how many workers reached it."""
 
 _W_KEYS_SQL = """
-CREATE TEMP TABLE w_keys AS
+CREATE TABLE w_keys AS
 SELECT lower(trim(email)) AS key, 'email' AS kind, employee_id FROM w WHERE email IS NOT NULL
 UNION ALL SELECT lower(employee_id), 'id', employee_id FROM w
 UNION ALL SELECT lower(trim(regexp_replace(username, '^.*\\\\', ''))), 'username', employee_id
@@ -485,11 +482,11 @@ def _build(
 ) -> pa.Table:
     _register(con, aliases)
     run = con.execute
-    run(f"CREATE TEMP TABLE ev AS {event_identifiers_sql()}")
+    run(f"CREATE TABLE ev AS {event_identifiers_sql()}")
     run(_IDS_SQL)
     run(_ID_KEYS_SQL)
-    run(f"CREATE TEMP TABLE w AS {LATEST_WORKERS_SQL}")
-    run(f"CREATE TEMP TABLE d AS {LATEST_DEVICES_SQL}")
+    run(f"CREATE TABLE w AS {LATEST_WORKERS_SQL}")
+    run(f"CREATE TABLE d AS {LATEST_DEVICES_SQL}")
     run(_W_KEYS_SQL)
     result.roster_workers = _scalar(con, "SELECT count(*) FROM w")
     label = (
@@ -500,7 +497,7 @@ def _build(
     # Who each alias and each inventory device names (NULL: nobody in the roster).
     run(
         f"""
-        CREATE TEMP TABLE alias_workers AS
+        CREATE TABLE alias_workers AS
         SELECT a.*, w.employee_id AS worker_id, {w_label} AS wl
         FROM alias_rows a
         LEFT JOIN (SELECT DISTINCT key, employee_id FROM w_keys WHERE kind IN ('email', 'id')) k
@@ -510,7 +507,7 @@ def _build(
     )
     run(
         f"""
-        CREATE TEMP TABLE dev_workers AS
+        CREATE TABLE dev_workers AS
         WITH owners AS (
             SELECT d."metadata.uid" AS duid,
                    lower(trim(coalesce(d.owner_email, d.owner))) AS owner_key,
@@ -532,7 +529,7 @@ def _build(
     )
     run(
         """
-        CREATE TEMP TABLE dev_keys AS
+        CREATE TABLE dev_keys AS
         SELECT 'hostname' AS key_kind, split_part(lower(trim(hostname)), '.', 1) AS key,
                'hostname' AS via, worker_id, wl, dl FROM dev_workers WHERE hostname IS NOT NULL
         UNION ALL SELECT 'serial', lower(trim(serial_number)), 'serial number', worker_id, wl, dl
@@ -548,7 +545,7 @@ def _build(
     lp_label = label.format(row=_row_ref("lp"), a="lp")
     run(
         f"""
-        CREATE TEMP TABLE cand AS
+        CREATE TABLE cand AS
         WITH org_domains AS (
             SELECT DISTINCT split_part(lower(email), '@', 2) AS domain FROM w
             WHERE email IS NOT NULL
@@ -620,30 +617,47 @@ def _build(
     # named with it, for the same party, in the same events (GitHub login + SAML email,
     # hostname + serial). Identifiers already linked by an exact email or an alias are
     # not re-examined.
-    run(f"CREATE TEMP TABLE direct AS {_BEST_SQL}")
+    run(f"CREATE TABLE direct AS {_BEST_SQL}")
     run(
         f"""
-        INSERT INTO cand
-        SELECT t.identifier_type, t.identifier, r.worker_id, a.anchor_method,
-               concat('named with ', a.identifier_type, ' ', a.identifier, ' (worker ',
-                      r.worker_id, ') in ', count(DISTINCT t.event_uid), ' ',
-                      t.tbl, ' event(s), e.g. ',
-                      min(concat(coalesce(t.file, '?'), ':',
-                                 coalesce(CAST(t.record AS VARCHAR), '?'))))
-        FROM ev t
-        JOIN ev a ON a.event_uid = t.event_uid AND a.tbl = t.tbl AND a.entity = t.entity
-                 AND NOT (a.identifier_type = t.identifier_type AND a.identifier = t.identifier)
+        CREATE TABLE anchors AS
+        SELECT a.event_uid, a.tbl, a.entity, a.identifier_type, a.identifier,
+               a.anchor_method, r.worker_id
+        FROM ev a
         JOIN direct r ON r.identifier_type = a.identifier_type AND r.identifier = a.identifier
                      AND r.n = 1 AND r.best <= {ANCHOR_RANK}
+        """
+    )
+    # Only identifiers not already linked by an exact email or an alias can be vouched
+    # for; filtering both sides first keeps the per-event join to the rows it needs.
+    run(
+        """
+        CREATE TABLE targets AS
+        SELECT t.event_uid, t.tbl, t.entity, t.identifier_type, t.identifier, t.file, t.record
+        FROM ev t
         LEFT JOIN direct s ON s.identifier_type = t.identifier_type
                           AND s.identifier = t.identifier
         WHERE coalesce(s.best, 99) > 2 AND t.identifier_type <> 'local_uid'
-        GROUP BY t.identifier_type, t.identifier, r.worker_id, a.anchor_method,
+        """
+    )
+    run(
+        """
+        INSERT INTO cand
+        SELECT t.identifier_type, t.identifier, a.worker_id, a.anchor_method,
+               concat('named with ', a.identifier_type, ' ', a.identifier, ' (worker ',
+                      a.worker_id, ') in ', count(DISTINCT t.event_uid), ' ',
+                      t.tbl, ' event(s), e.g. ',
+                      min(concat(coalesce(t.file, '?'), ':',
+                                 coalesce(CAST(t.record AS VARCHAR), '?'))))
+        FROM targets t
+        JOIN anchors a ON a.event_uid = t.event_uid AND a.tbl = t.tbl AND a.entity = t.entity
+                 AND NOT (a.identifier_type = t.identifier_type AND a.identifier = t.identifier)
+        GROUP BY t.identifier_type, t.identifier, a.worker_id, a.anchor_method,
                  a.identifier_type, a.identifier, t.tbl
         """
     )
     # The same account written another way (CORP\\jdoe, jdoe) as a linked user name.
-    run(f"CREATE TEMP TABLE linked AS {_BEST_SQL}")
+    run(f"CREATE TABLE linked AS {_BEST_SQL}")
     run(
         f"""
         INSERT INTO cand

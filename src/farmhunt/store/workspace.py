@@ -143,3 +143,32 @@ class Workspace:
                 con.register(f"__empty_{name}", empty)
                 con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
         return con
+
+    @contextmanager
+    def scratch_connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection like :meth:`connect` whose new tables live in a scratch file.
+
+        Intermediate tables that grow with the store (identity resolution holds one row
+        per identifier occurrence in every event) outgrow the memory limit on a large
+        estate. In an in-memory connection they spill uncompressed; a file-backed
+        scratch database stores them compressed and evicts their blocks to disk, which
+        at 10 million events cut resolution from 76 s and 1.6 GiB to 57 s and 1.2 GiB.
+        The file is removed afterwards.
+        """
+        con = self.connect()
+        folder = self.root / ".duckdb-tmp"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"scratch-{os.getpid()}-{id(con)}.duckdb"
+        quoted = "'" + str(path).replace("'", "''") + "'"
+        try:
+            con.execute(f"ATTACH {quoted} AS scratch")
+            con.execute("USE scratch")
+            con.execute("SET search_path = 'scratch.main,memory.main'")
+            # Insertion order is not needed by queries that sort their own results, and
+            # keeping it forces large intermediate results to be held in memory.
+            con.execute("SET preserve_insertion_order = false")
+            yield con
+        finally:
+            con.close()
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from farmhunt.sources.base import RecordError
@@ -156,7 +157,9 @@ def _soft_time(value: Any) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=65536)
 def _is_ip(text: str) -> bool:
+    """Whether ``text`` is an IP address (socket tables repeat a few: cached)."""
     try:
         ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
     except ValueError:

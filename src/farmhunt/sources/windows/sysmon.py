@@ -8,6 +8,7 @@ ProcessCreate, 3 NetworkConnect, 22 DNSQuery. Other Sysmon events are kept in
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Any
 
 from farmhunt.sources.values import basename, opt_bool, opt_time
@@ -163,16 +164,21 @@ def parse_query_results(value: Any) -> list[dict[str, str]] | None:
             kind = DNS_TYPES.get(int(number), number) if number.isdigit() else number
             answers.append({"type": kind, "rdata": rdata.strip()})
             continue
-        try:
-            address = ipaddress.ip_address(entry)
-        except ValueError:
-            answers.append({"rdata": entry})
-            continue
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            answers.append({"type": "A", "rdata": str(address.ipv4_mapped)})
-        else:
-            answers.append({"type": "A" if address.version == 4 else "AAAA", "rdata": entry})
+        found, data = _address_answer(entry)
+        answers.append({"rdata": data} if found is None else {"type": found, "rdata": data})
     return answers or None
+
+
+@lru_cache(maxsize=65536)
+def _address_answer(entry: str) -> tuple[str | None, str]:
+    """One bare answer as (record type, data); parsing addresses is costly and they repeat."""
+    try:
+        address = ipaddress.ip_address(entry)
+    except ValueError:
+        return None, entry
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return "A", str(address.ipv4_mapped)
+    return ("A" if address.version == 4 else "AAAA"), entry
 
 
 def _process_common(ev: WinEvent, columns: dict[str, Any], used: set[str]) -> None:
