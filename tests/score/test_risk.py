@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from farmhunt.score.clusters import Cluster
 from farmhunt.score.model import ScoringModel
-from farmhunt.score.risk import score_worker
+from farmhunt.score.risk import WorkerRisk, level_of, score_worker, shown
 
 MODEL = ScoringModel()
 
@@ -64,3 +66,33 @@ def test_farm_membership_adds_points_but_a_household_does_not() -> None:
 def test_levels_follow_the_thresholds() -> None:
     assert score_worker("w", [], None, MODEL).level == "low"
     assert score_worker("w", [_finding("a", "endpoint", 25)], None, MODEL).level == "medium"
+
+
+def _scored(target: float) -> WorkerRisk:
+    """A worker whose unrounded score is ``target`` (one or two endpoint findings)."""
+    raw = -MODEL.scale * math.log(1 - target / 100)
+    weights = [raw] if raw <= MODEL.rule_cap else [MODEL.rule_cap, raw - MODEL.rule_cap]
+    findings = [_finding(f"r{i}", "endpoint", w) for i, w in enumerate(weights)]
+    return score_worker("w", findings, None, MODEL)
+
+
+@pytest.mark.parametrize(
+    ("target", "figure", "level"),
+    [
+        (29.5, "29.5", "low"),
+        (29.95, "29.9", "low"),
+        (29.999, "29.9", "low"),
+        (30.0, "30.0", "medium"),
+        (59.5, "59.5", "medium"),
+        (59.96, "59.9", "medium"),
+        (60.0, "60.0", "high"),
+    ],
+)
+def test_the_shown_score_never_contradicts_its_level(
+    target: float, figure: str, level: str
+) -> None:
+    risk = _scored(target)
+    assert shown(risk.score) == figure and risk.level == level
+    assert level_of(float(figure), MODEL) == risk.level
+    assert f"{level} risk ({figure}/100)" in risk.explanation
+    assert math.isclose(sum(c.points for c in risk.contributions), risk.score, abs_tol=0.02)

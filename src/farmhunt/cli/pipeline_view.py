@@ -152,8 +152,8 @@ def run_evaluate(
             f"{r.recall_high:.2f}",
             f"{r.pr_auc:.2f}",
             f"{r.farms_whole}/{r.farms}",
-            f"{r.lowest_fraud_score:.0f}",
-            f"{r.highest_lookalike_score:.0f}",
+            f"{r.lowest_fraud_score:.1f}",
+            f"{r.highest_lookalike_score:.1f}",
             "yes" if r.separated else "no",
             f"{r.seconds:.0f}",
         )

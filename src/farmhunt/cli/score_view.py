@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt.cli.safe import text
+from farmhunt.score.risk import shown
 from farmhunt.score.run import ScoreResult, score_workspace
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
@@ -33,7 +34,7 @@ def ranked_table(ws: Workspace, limit: int = 25) -> Table:
             str(rank),
             text(worker),
             text(name or ""),
-            f"{score:.0f}",
+            shown(score),
             text(level, LEVEL_STYLE.get(level, "")),
             text(", ".join(categories or [])),
             text(cluster or ""),

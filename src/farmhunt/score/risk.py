@@ -3,7 +3,8 @@ categories, candidate-farm membership, mapped to 0–100 and decomposed back.
 
 raw = (Σ over categories of min(Σ over rules of min(weight, rule_cap), category_cap))
       × (1 + agreement_bonus × (agreeing categories − 1)) + farm points
-score = 100 × (1 − exp(−raw / scale))
+score = 100 × (1 − exp(−raw / scale)), cut to one decimal; the level is read off
+that figure, so a shown score never contradicts its level (29.96 is "29.9", low).
 
 Each finding's share of the score is its share of ``raw`` (after its rule and category
 caps and the agreement multiplier), so the contributions add up to the score.
@@ -49,9 +50,24 @@ class WorkerRisk:
         top = sorted(self.contributions, key=lambda c: -c.points)[:3]
         parts = ", ".join(f"{c.title} (+{c.points:.0f})" for c in top)
         return (
-            f"{self.level} risk ({self.score:.0f}/100) from {len(self.categories)} "
+            f"{self.level} risk ({shown(self.score)}/100) from {len(self.categories)} "
             f"categor{'y' if len(self.categories) == 1 else 'ies'}: {parts}"
         )
+
+
+def stored_score(score: float) -> float:
+    """The score as stored and shown: cut (not rounded) to one decimal.
+
+    Rounding could lift 29.96 to "30.0", the first medium score, on a worker whose
+    level is low; cutting never crosses a threshold, and the level is decided on this
+    figure, so the figure and the level always agree.
+    """
+    return math.floor(round(score * 10, 6)) / 10
+
+
+def shown(score: float) -> str:
+    """A stored score as text, with its one decimal (``29.9``)."""
+    return f"{score:.1f}"
 
 
 def level_of(score: float, model: ScoringModel) -> str:
@@ -110,13 +126,13 @@ def score_worker(
             )
         )
     raw = sum(p for _, p in raw_parts)
-    score = 100 * (1 - math.exp(-raw / model.scale)) if raw > 0 else 0.0
+    figure = stored_score(100 * (1 - math.exp(-raw / model.scale)) if raw > 0 else 0.0)
     for contribution, points in raw_parts:
-        contribution.points = round(score * points / raw, 2) if raw else 0.0
+        contribution.points = round(figure * points / raw, 2) if raw else 0.0
     return WorkerRisk(
         worker_id=worker_id,
-        score=round(score, 1),
-        level=level_of(score, model),
+        score=figure,
+        level=level_of(figure, model),
         raw=round(raw, 2),
         categories=sorted(category_points),
         contributions=sorted((c for c, _ in raw_parts), key=lambda c: -c.points),
