@@ -8,6 +8,8 @@ come back, each with the events of its first satisfying window as evidence.
 
 from __future__ import annotations
 
+import bisect
+from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -97,23 +99,20 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
         satisfied = measure >= len(set(names))
     marked = union.mutate(__n=measure, __ok=satisfied)
     rows = marked.filter(marked["__ok"]).order_by("__time").to_pyarrow().to_pylist()
-    first_hit: dict[tuple[Any, ...], dict[str, Any]] = {}
+    ends: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        key = tuple(row[f"__g{i}"] for i in range(len(group_by)))
-        first_hit.setdefault(key, row)
-    all_rows = union.order_by("__time").to_pyarrow().to_pylist() if first_hit else []
+        ends[tuple(row[f"__g{i}"] for i in range(len(group_by)))].append(row)
+    by_group: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    if ends:
+        for row in union.order_by("__time").to_pyarrow().to_pylist():
+            by_group[tuple(row[f"__g{i}"] for i in range(len(group_by)))].append(row)
     findings: list[Finding] = []
-    for key, hit in first_hit.items():
-        end = hit["__time"]
-        start = end - timedelta(seconds=seconds)
-        events = [
-            r
-            for r in all_rows
-            if tuple(r[f"__g{i}"] for i in range(len(group_by))) == key
-            and start <= r["__time"] <= end
-        ]
-        if kind == "TEMPORAL_ORDERED" and not _in_order(events, names):
+    for key, candidates in ends.items():
+        found = _first_window(candidates, by_group[key], seconds, names, kind)
+        if found is None:
             continue
+        hit, events = found
+        end = hit["__time"]
         subject = next((e["__subject"] for e in events if e["__subject"]), None)
         which = next((e["__which"] for e in events if e["__which"]), "device.hostname")
         grouped = dict(zip(group_by, key, strict=True))
@@ -143,6 +142,30 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
             )
         )
     return findings
+
+
+def _first_window(
+    candidates: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    seconds: int,
+    names: list[str],
+    kind: str,
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The first satisfying window of one group and its events, oldest first.
+
+    Each candidate ends a window the engine found satisfying; for ``temporal_ordered``
+    the order of the rules is checked here, window by window, because a window with the
+    rules the wrong way round says nothing about a later window in the same group.
+    """
+    times = [e["__time"] for e in events]
+    for hit in candidates:
+        end = hit["__time"]
+        low = bisect.bisect_left(times, end - timedelta(seconds=seconds))
+        high = bisect.bisect_right(times, end)
+        window = events[low:high]
+        if kind != "TEMPORAL_ORDERED" or _in_order(window, names):
+            return hit, window
+    return None
 
 
 def _in_order(events: list[dict[str, Any]], names: list[str]) -> bool:
