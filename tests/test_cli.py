@@ -78,3 +78,25 @@ def test_docs_schema_reference_is_current() -> None:
     assert docs.read_text(encoding="utf-8") == render_markdown(), (
         "docs/schema.md is stale: run `farmhunt schema --output docs/schema.md`"
     )
+
+
+def test_scan_prints_a_report_path_as_typed_not_as_markup(tmp_path: Path) -> None:
+    """A folder or file name is the user's text: ``[bold]`` stays, ESC is shown escaped."""
+    sample = tmp_path / "lake.jsonl"
+    sample.write_text(ndjson([ocsf_event(i) for i in range(3)]))
+    folder = tmp_path / "out[bold]dir"
+    report = folder / "r[bold]x\x1b[2Jy.html"
+    result = runner.invoke(
+        app, ["scan", str(sample), "--workspace", str(tmp_path / "ws"), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert report.is_file()
+    assert "\x1b" not in result.output
+    assert f"HTML report: {folder}/r[bold]x\\x1b[2Jy.html" in result.output
+
+
+def test_the_export_folder_is_printed_as_typed(tmp_path: Path) -> None:
+    out = tmp_path / "co[red]x"
+    result = runner.invoke(app, ["rules", "export-lolrmm", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"written to {out}" in result.output

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import text
+from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.detect.loader import RuleError, builtin_rules_dir, load_rules
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
@@ -59,8 +59,8 @@ def run_detect(
         if counts[rule.id]:
             table.add_row(
                 text(rule.id),
-                rule.category,
-                rule.severity,
+                text(rule.category),
+                text(rule.severity),
                 str(counts[rule.id]),
                 str(len(workers[rule.id])),
             )
@@ -87,9 +87,9 @@ def run_rules_list(rules: list[Path], console: Console, err: Console) -> int:
     for rule in sorted(ruleset.rules, key=lambda r: (r.category, r.id)):
         table.add_row(
             text(rule.id),
-            rule.kind,
-            rule.category,
-            rule.severity,
+            text(rule.kind),
+            text(rule.category),
+            text(rule.severity),
             f"{rule.weight:g}",
             text(rule.title),
         )
@@ -137,5 +137,5 @@ def run_export_lolrmm(directory: Path, console: Console) -> int:
     from farmhunt.detect.lolrmm import export_lolrmm
 
     count = export_lolrmm(directory)
-    console.print(f"{count} LOLRMM Sigma rules written to {directory}")
+    console.print(text(f"{count} LOLRMM Sigma rules written to {directory}", limit=PATH_LIMIT))
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import text
+from farmhunt.cli.safe import PATH_LIMIT, text
 
 
 def run_scan(
@@ -47,7 +47,7 @@ def write_html_report(workspace: Path, output: Path, console: Console, err: Cons
     from farmhunt.report import write_report
 
     write_report(workspace, "html", output)
-    console.print(f"HTML report: {output}")
+    console.print(text(f"HTML report: {output}", limit=PATH_LIMIT))
     return 0
 
 
@@ -72,8 +72,12 @@ def run_demo(out: Path, console: Console, err: Console) -> int:
     with console.status("Simulating a company of 60 remote workers over 14 days…"):
         simulated = simulate(config, sim_dir)
     console.print(
-        f"Simulated {len(simulated.company.workers)} workers, {len(simulated.company.farms)} "
-        f"hidden laptop farms, {simulated.total:,} raw events in {sim_dir / TELEMETRY}"
+        text(
+            f"Simulated {len(simulated.company.workers)} workers, "
+            f"{len(simulated.company.farms)} hidden laptop farms, {simulated.total:,} raw "
+            f"events in {sim_dir / TELEMETRY}",
+            limit=PATH_LIMIT,
+        )
     )
     settings = load_settings(sim_dir / "farmhunt.yaml")
     with Workspace(ws_dir, create=True) as ws:
@@ -97,8 +101,11 @@ def run_demo(out: Path, console: Console, err: Console) -> int:
     report = out / "farmhunt-report.html"
     code = write_html_report(ws_dir, report, console, err)
     console.print(
-        f"Done in {time.perf_counter() - started:.0f}s. Workspace: {ws_dir}; the truth the "
-        f"simulator injected: {sim_dir / 'truth.json'}"
+        text(
+            f"Done in {time.perf_counter() - started:.0f}s. Workspace: {ws_dir}; the truth "
+            f"the simulator injected: {sim_dir / 'truth.json'}",
+            limit=PATH_LIMIT,
+        )
     )
     return code
 
@@ -173,5 +180,5 @@ def run_evaluate(
         )
     if output:
         output.write_text(results_json(results), encoding="utf-8")
-        console.print(f"Results: {output}")
+        console.print(text(f"Results: {output}", limit=PATH_LIMIT))
     return 0

@@ -3,7 +3,12 @@
 Host names, process names and user names in logs are chosen by the people farmhunt
 hunts. Printed raw, an escape sequence could rewrite the analyst's screen, and Rich
 markup in a name (``[link=…]``) could be interpreted; everything from a log goes
-through :func:`text` or :func:`clean` before it is shown.
+through :func:`text` before it is shown. File paths the user typed are treated the
+same way: a folder may be called ``r[bold]x`` or hold an escape character.
+
+:func:`clean` alone strips control characters but does not stop Rich markup, so its
+output must never be interpolated into a string that is printed as markup; wrap the
+whole line in :func:`text` instead.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 import re
 
 from rich.text import Text
+
+PATH_LIMIT = 1000
+"""Characters of a line that names a file: paths are shown whole, not cut at 200."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 

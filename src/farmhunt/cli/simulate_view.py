@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from farmhunt.cli.safe import text
+from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.simulate.config import SimConfig
 from farmhunt.simulate.run import TELEMETRY, simulate
 
@@ -45,6 +45,11 @@ def run_simulate(
     if config.workers < 8:
         err.print(text("error: --workers must be at least 8", "red"))
         return 2
+    try:
+        config.check()
+    except ValueError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
     started = time.perf_counter()
     progress = Progress(
         TextColumn("simulating"),
@@ -65,7 +70,9 @@ def run_simulate(
 
         result = simulate(config, out_dir, on_day, windows_evtx=evtx)
     seconds = time.perf_counter() - started
-    table = Table("source", "events written", title=f"Simulated company in {out_dir}")
+    table = Table(
+        "source", "events written", title=text(f"Simulated company in {out_dir}", limit=PATH_LIMIT)
+    )
     for name, count in result.events.items():
         table.add_row(name.removesuffix("Writer"), f"{count:,}")
     console.print(table)
@@ -77,7 +84,12 @@ def run_simulate(
         f"{result.total:,} events in {seconds:.1f}s ({result.total / max(seconds, 1e-9):,.0f}/s)."
     )
     console.print(
-        f"Telemetry: {out_dir / TELEMETRY}   truth: {out_dir / 'truth.json'}\n"
-        f"Next: farmhunt ingest {out_dir / TELEMETRY} --workspace WORKSPACE"
+        text(
+            f"Telemetry: {out_dir / TELEMETRY}   truth: {out_dir / 'truth.json'}",
+            limit=PATH_LIMIT,
+        )
+    )
+    console.print(
+        text(f"Next: farmhunt ingest {out_dir / TELEMETRY} --workspace WORKSPACE", limit=PATH_LIMIT)
     )
     return 0
