@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from farmhunt.simulate.activities import InventorySnapshot, SignIn
 from farmhunt.simulate.behaviour import day_activities, days_of
 from farmhunt.simulate.company import build_company
@@ -105,3 +107,10 @@ def test_new_hire_cloner_clones_many_repositories_in_the_first_week() -> None:
     ]
     assert len(clones) >= 6
     assert all(c.time.date() - cloner.hire_date < timedelta(days=7) for c in clones[:6])
+
+
+def test_too_few_workers_for_the_farms_is_an_error_not_a_bigger_company() -> None:
+    config = SimConfig(workers=10, farms=5)
+    with pytest.raises(ValueError, match="--workers 30"):
+        build_company(config)
+    assert len(build_company(SimConfig(workers=30, farms=5)).workers) == 30

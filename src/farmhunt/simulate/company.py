@@ -14,6 +14,7 @@ import random
 import string
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import phonenumbers
 
@@ -277,12 +278,13 @@ def _device(
 
 def build_company(config: SimConfig) -> Company:
     """The whole company, deterministic for the config's seed."""
+    config.check()
     rng = stable_rng("company", config.seed)
     workers: list[Worker] = []
     departments = [d for d in DEPARTMENTS for _ in range(d[2])]
     manager_pool: list[str] = []
     farm_sizes = [rng.randint(*config.farm_size) for _ in range(config.farms)]
-    honest_count = max(config.workers - sum(farm_sizes) - config.lone_impostors, 4)
+    honest_count = config.workers - sum(farm_sizes) - config.lone_impostors
     for index in range(honest_count):
         country = rng.choices([c for c, _ in COUNTRIES], [w for _, w in COUNTRIES])[0]
         workers.append(_honest_worker(rng, config, index, country, departments, manager_pool))
@@ -293,6 +295,7 @@ def build_company(config: SimConfig) -> Company:
     _plant_lone_impostors(config, rng, workers, departments, manager_pool)
     _make_unique(workers)
     conference = _add_confounders(config, rng, workers) if config.confounders else None
+    record_hiring_behaviours(workers)
     repos = [
         (name, "private")
         for name in (
@@ -425,10 +428,8 @@ def _fraud_identity(
     place = world.place_named(worker.city)
     if rng.random() < intensity.voip_phone:
         worker.phone = _phone(rng, place, voip=True)
-        worker.behaviours.add("voip_phone")
     if rng.random() < intensity.ship_elsewhere:
         worker.ship_address = ship_address
-        worker.behaviours.add("laptop_shipped_elsewhere")
     worker.device.shipped_to = worker.ship_address
     worker.device.shipped_on = worker.hire_date - timedelta(days=rng.randint(3, 10))
     worker.device.os = "windows" if rng.random() < 0.8 else "macos"
@@ -439,6 +440,55 @@ def _fraud_identity(
         for _ in range(3)
     ]
     return worker
+
+
+REUSE_KINDS = ("phone", "payroll_account", "ship_address")
+"""What fraudulent hires of one farm reuse between them (one value per farm and kind)."""
+HIRING_BEHAVIOURS = frozenset(
+    {
+        "voip_phone",
+        "shared_phone",
+        "shared_payroll_account",
+        "shared_ship_address",
+        "laptop_shipped_elsewhere",
+    }
+)
+
+
+def is_voip(phone: str) -> bool:
+    """Whether the number lies in the simulated VoIP carrier's blocks (the indicator list)."""
+    digits = "+" + "".join(c for c in phone if c.isdigit())
+    return digits.startswith(_voip_prefixes()) or digits.startswith("+4456")
+
+
+@cache
+def _voip_prefixes() -> tuple[str, ...]:
+    return tuple(voip_prefixes())
+
+
+def record_hiring_behaviours(workers: list[Worker]) -> None:
+    """Set each fraudulent hire's hiring-trail behaviours from the roster as it ended up.
+
+    Truth is derived from the values themselves, not from the choices that produced them:
+    a phone counts as shared only when another worker holds it too, and a laptop shipped
+    to the farm address as a shared ship address when other hires were shipped there too.
+    """
+    holders: dict[tuple[str, str], int] = {}
+    for w in workers:
+        for key in (("phone", w.phone), ("payroll", w.payroll_account), ("ship", w.ship_address)):
+            holders[key] = holders.get(key, 0) + 1
+    for w in workers:
+        if not w.fraudulent:
+            continue
+        w.behaviours -= HIRING_BEHAVIOURS
+        facts = {
+            "voip_phone": is_voip(w.phone),
+            "shared_phone": holders[("phone", w.phone)] > 1,
+            "shared_payroll_account": holders[("payroll", w.payroll_account)] > 1,
+            "shared_ship_address": holders[("ship", w.ship_address)] > 1,
+            "laptop_shipped_elsewhere": w.device.shipped_to != w.home_address,
+        }
+        w.behaviours |= {name for name, present in facts.items() if present}
 
 
 def _plant_farms(
@@ -469,6 +519,8 @@ def _plant_farms(
         size = sizes[number]
         shared_phone = _phone(rng, place, voip=True)
         shared_payroll = _payroll(rng)
+        reuses: dict[str, list[Worker]] = {kind: [] for kind in REUSE_KINDS}
+        members: list[Worker] = []
         for _ in range(size):
             worker = _fraud_identity(rng, config, workers, departments, managers, address)
             worker.role, worker.farm_id = "farm", farm.farm_id
@@ -481,14 +533,7 @@ def _plant_farms(
                 worker.access = rng.choice(REMOTE_TOOLS[:4])
                 worker.behaviours.add("remote_access_tool")
             if rng.random() < config.intensity.hiring_reuse:
-                reuse = rng.choice(["phone", "payroll_account", "ship_address"])
-                if reuse == "phone":
-                    worker.phone = shared_phone
-                elif reuse == "payroll_account":
-                    worker.payroll_account = shared_payroll
-                else:
-                    worker.ship_address = worker.device.shipped_to = address
-                worker.behaviours.add(f"shared_{reuse}")
+                reuses[rng.choice(REUSE_KINDS)].append(worker)
             if rng.random() < config.intensity.jiggler:
                 worker.behaviours.add("mouse_jiggler")
             if rng.random() < config.intensity.exfil:
@@ -496,6 +541,18 @@ def _plant_farms(
             worker.behaviours.update({"operator_hours", "vpn_sign_ins"})
             farm.members.append(worker.worker_id)
             workers.append(worker)
+            members.append(worker)
+        for kind, holders in reuses.items():
+            # A value is shared only when two hold it: a lone pick gets a partner.
+            if len(holders) == 1 and len(members) > 1:
+                holders.append(rng.choice([m for m in members if m is not holders[0]]))
+            for worker in holders:
+                if kind == "phone":
+                    worker.phone = shared_phone
+                elif kind == "payroll_account":
+                    worker.payroll_account = shared_payroll
+                else:
+                    worker.ship_address = worker.device.shipped_to = address
         farms.append(farm)
     return farms
 

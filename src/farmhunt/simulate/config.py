@@ -48,6 +48,10 @@ INTENSITIES: dict[str, Intensity] = {
 }
 
 
+MIN_HONEST = 4
+"""Honest workers every simulated company has at least."""
+
+
 @dataclass(frozen=True)
 class SimConfig:
     workers: int = 60
@@ -62,6 +66,22 @@ class SimConfig:
     events_target: int | None = None
     """When set, benchmarks size the run by events: the writer stops at this count."""
     scenario: str = "default"
+
+    def needed_workers(self) -> int:
+        """Fewest workers that hold the largest farms, the lone impostors and the few
+        honest workers the company is built around (managers, IT support)."""
+        return self.farms * self.farm_size[1] + self.lone_impostors + MIN_HONEST
+
+    def check(self) -> None:
+        """ValueError when the company is too small for its farms: the simulator never
+        silently grows it (a run sized by ``--workers`` must have that many workers)."""
+        needed = self.needed_workers()
+        if self.workers < needed:
+            raise ValueError(
+                f"--workers {self.workers} is too few for {self.farms} farm(s) of up to "
+                f"{self.farm_size[1]} workers, {self.lone_impostors} lone impostor(s) and "
+                f"{MIN_HONEST} honest workers: use --workers {needed} or more, or fewer --farms"
+            )
 
     def with_scenario(self, name: str) -> SimConfig:
         """Apply a named scenario: default, blatant, subtle, benign (no fraud at all)."""
