@@ -6,8 +6,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from farmhunt.detect.engine import make_context, run_rules
-from farmhunt.detect.loader import load_rules
+from farmhunt.detect.loader import RuleError, load_rules
 from farmhunt.detect.testing import connection_with
 
 BASES = """\
@@ -88,3 +90,68 @@ def test_temporal_ordered_looks_past_a_first_window_in_the_wrong_order(tmp_path:
     assert finding.first_seen.strftime("%H:%M") == "10:20"
     assert finding.last_seen.strftime("%H:%M") == "10:21"
     assert finding.event_count == 2
+
+
+def test_correlation_fields_are_checked_at_load_with_file_and_line(tmp_path: Path) -> None:
+    path = _rules(
+        tmp_path,
+        """\
+        title: bad group
+        name: bad_group
+        correlation:
+          type: value_count
+          rules: [base_clone]
+          group-by:
+            - NoSuchGroupField
+          timespan: 10m
+          condition:
+            gte: 3
+            field: resource.nmae
+        """,
+    )
+    with pytest.raises(RuleError) as caught:
+        load_rules([path])
+    errors = caught.value.errors
+    # BASES has 16 lines; the correlation's `group-by` is its line 6, `field` its line 11
+    assert any(
+        e.startswith(f"{path}:22: correlation field 'NoSuchGroupField'") and "api_activity" in e
+        for e in errors
+    ), errors
+    assert any(
+        e.startswith(f"{path}:27: correlation field 'resource.nmae'")
+        and "did you mean 'resource.name'" in e
+        for e in errors
+    ), errors
+
+
+def test_a_misspelt_farmhunt_table_names_the_closest_and_the_known_ones(tmp_path: Path) -> None:
+    path = tmp_path / "c.yml"
+    path.write_text(
+        textwrap.dedent("""\
+        id: x.typo
+        kind: match
+        title: t
+        description: d
+        severity: low
+        weight: 5
+        category: endpoint
+        fbi_guidance: remote_access
+        attack: [T1219]
+        false_positives: []
+        triage: t
+        logsource:
+          product: farmhunt
+          service: proces_activity
+        detection:
+          sel: {process.file.name: x.exe}
+          condition: sel
+        tests:
+          positive: [{tables: {process_activity: [{process.file.name: x.exe}]}}]
+          negative: [{tables: {process_activity: [{process.file.name: y.exe}]}}]
+        """)
+    )
+    with pytest.raises(RuleError) as caught:
+        load_rules([path])
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:14: log source service 'proces_activity'")
+    assert "did you mean 'process_activity'" in error and "network_activity" in error

@@ -190,10 +190,11 @@ def test_errors_name_file_and_line_and_are_all_reported(tmp_path: Path) -> None:
     with pytest.raises(RuleError) as caught:
         load_rules([bad])
     text = "\n".join(caught.value.errors)
-    assert f"{bad}:1: severity 'urgent'" in text
-    assert f"{bad}:1: weight must be" in text
-    assert "process.nonexistent" in text
-    assert f"{bad}:17: fbi_guidance 'nope'" in text
+    # each error names the line of the offending key, not the start of the rule
+    assert f"{bad}:5: severity 'urgent'" in text
+    assert f"{bad}:6: weight must be" in text
+    assert f"{bad}:13: field 'process.nonexistent'" in text
+    assert f"{bad}:25: fbi_guidance 'nope'" in text
     assert "unknown analytic 'no_such_analytic'" in text
     assert "needs at least one positive test" in text
 

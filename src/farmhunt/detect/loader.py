@@ -75,24 +75,72 @@ class RuleSet:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping (as ``__line__``)."""
+    """A YAML loader that remembers where every mapping starts (``__line__``) and the
+    line of each of its keys (``__keys__``), so an error can name the offending key's
+    line rather than the start of the rule."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__keys__"] = {
+        str(key.value): key.start_mark.line + 1
+        for key, _value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    }
     return mapping
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+_POSITIONS = ("__line__", "__keys__")
+
+
 def _strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: _strip_lines(v) for k, v in value.items() if k not in _POSITIONS}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value
+
+
+def _at(where: str, doc: Any, *keys: str) -> str:
+    """``file:line`` of the deepest of ``keys`` (a path into ``doc``) that the file has,
+    else of the rule (``where``)."""
+    file, _, line = where.rpartition(":")
+    node = doc
+    for key in keys:
+        if not isinstance(node, dict):
+            break
+        line = str(node.get("__keys__", {}).get(key, line))
+        node = node.get(key)
+    return f"{file}:{line}"
+
+
+def _field_line(where: str, detection: Any, field: str) -> str:
+    """``file:line`` of the first key in a Sigma ``detection`` naming ``field`` (with
+    or without modifiers), searching selections and their lists of maps."""
+    file, _, line = where.rpartition(":")
+    found: list[int] = []
+
+    def walk(node: Any) -> None:
+        if found:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _POSITIONS:
+                    continue
+                if str(key).split("|", 1)[0] == field:
+                    found.append(node.get("__keys__", {}).get(key, int(line)))
+                    return
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(detection)
+    return f"{file}:{found[0]}" if found else where
 
 
 def builtin_rules_dir() -> Path:
@@ -194,8 +242,8 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     unknown = (
         set(doc)
         - FARMHUNT_KEYS
+        - set(_POSITIONS)
         - {
-            "__line__",
             "name",
             "status",
             "author",
@@ -209,7 +257,8 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     for key in sorted(unknown):
         close = difflib.get_close_matches(key, FARMHUNT_KEYS, 1)
         errors.append(
-            f"{where}: unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            f"{_at(where, doc, key)}: unknown key {key!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
         )
     for key in (
         "id",
@@ -227,16 +276,21 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
             errors.append(f"{where}: missing {key!r}")
     severity = str(doc.get("severity", "medium"))
     if severity not in SEVERITIES:
-        errors.append(f"{where}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        known = ", ".join(SEVERITIES)
+        errors.append(f"{_at(where, doc, 'severity')}: severity {severity!r} is not one of {known}")
     category = str(doc.get("category", "endpoint"))
     if category not in CATEGORIES:
-        errors.append(f"{where}: category {category!r} is not one of {', '.join(CATEGORIES)}")
+        known = ", ".join(CATEGORIES)
+        errors.append(f"{_at(where, doc, 'category')}: category {category!r} is not one of {known}")
     guidance = str(doc.get("fbi_guidance", ""))
     if guidance and guidance not in FBI_GUIDANCE:
-        errors.append(f"{where}: fbi_guidance {guidance!r} is not one of {', '.join(FBI_GUIDANCE)}")
+        known = ", ".join(FBI_GUIDANCE)
+        errors.append(
+            f"{_at(where, doc, 'fbi_guidance')}: fbi_guidance {guidance!r} is not one of {known}"
+        )
     weight = doc.get("weight", 0)
     if not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
-        errors.append(f"{where}: weight must be a number from 0 to 100")
+        errors.append(f"{_at(where, doc, 'weight')}: weight must be a number from 0 to 100")
         weight = 0
     attack = doc.get("attack", [])
     if isinstance(attack, str):
@@ -301,7 +355,9 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
     meta = _meta(where, doc, errors)
     kind = doc.get("kind")
     if kind not in ("match", "analytic"):
-        errors.append(f"{where}: kind {kind!r} is not match, correlation or analytic")
+        errors.append(
+            f"{_at(where, doc, 'kind')}: kind {kind!r} is not match, correlation or analytic"
+        )
         return None
     tests = _tests(where, doc, errors)
     subject = tuple(doc.get("subject", []) or [])
@@ -327,9 +383,21 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
     sigma = SigmaRule.from_dict({"title": meta["title"], "name": meta["id"], **level, **body})
     table = table_for_logsource(sigma.logsource)
     if table is None:
-        errors.append(f"{where}: log source {body['logsource']} has no table in the store")
+        errors.append(
+            f"{_at(where, doc, 'logsource')}: log source {body['logsource']} has no table "
+            "in the store"
+        )
         return None
-    _check_fields(where, sigma, table, subject, errors)
+    if table not in STORE_TABLES:
+        close = difflib.get_close_matches(table, STORE_TABLES, 1)
+        errors.append(
+            f"{_at(where, doc, 'logsource', 'service')}: log source service {table!r} is not "
+            "a table of the store"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + f"; known tables: {', '.join(sorted(STORE_TABLES))}"
+        )
+        return None
+    _check_fields(where, doc, sigma, table, subject, errors)
     return Rule(
         kind="match",
         source=where,
@@ -344,20 +412,31 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
 
 
 def _check_fields(
-    where: str, sigma: SigmaRule, table: str, subject: tuple[str, ...], errors: list[str]
+    where: str,
+    doc: dict[str, Any],
+    sigma: SigmaRule,
+    table: str,
+    subject: tuple[str, ...],
+    errors: list[str],
 ) -> None:
     compiler = SigmaCompiler(table, _column_types(table))
     for name in sorted(fields_used(sigma)):
         try:
             compiler.column(name)
         except CompileError as exc:
-            errors.append(f"{where}: {exc}")
+            close = difflib.get_close_matches(name, sorted(compiler.columns), 1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(f"{_field_line(where, doc.get('detection'), name)}: {exc}{hint}")
     for name in sorted(placeholders_used(sigma) - set(compiler.placeholders)):
         known = ", ".join(sorted(compiler.placeholders))
-        errors.append(f"{where}: unknown placeholder %{name}% (known: {known})")
+        errors.append(
+            f"{_at(where, doc, 'detection')}: unknown placeholder %{name}% (known: {known})"
+        )
     for column in subject:
         if column not in compiler.columns:
-            errors.append(f"{where}: subject column {column!r} is not in table {table}")
+            errors.append(
+                f"{_at(where, doc, 'subject')}: subject column {column!r} is not in table {table}"
+            )
 
 
 def _plain_sigma_rule(
@@ -367,7 +446,7 @@ def _plain_sigma_rule(
     sigma = SigmaRule.from_dict(_strip_lines(doc))
     table = table_for_logsource(sigma.logsource)
     title = sigma.title
-    if table is None:
+    if table is None or table not in STORE_TABLES:
         ruleset.skipped.append(f"{where}: {title} (log source {sigma.logsource} not stored)")
         return None
     compiler = SigmaCompiler(table, _column_types(table))
@@ -409,6 +488,47 @@ def _plain_sigma_rule(
     )
 
 
+def _correlation_fields(
+    where: str,
+    doc: dict[str, Any],
+    correlation: dict[str, Any],
+    refs: list[str],
+    sigma_rules: dict[str, SigmaRule],
+    errors: list[str],
+) -> bool:
+    """Whether the correlation's ``group-by`` fields (and a value_count's ``field``) are
+    columns, or mapped Sigma fields, of every referenced rule's table; the engine would
+    otherwise fail on them at run time. Problems are appended to ``errors``."""
+    group_by = correlation.get("group-by") or []
+    if isinstance(group_by, str):
+        group_by = [group_by]
+    checks: list[tuple[str, tuple[str, ...]]] = [
+        (str(name), ("correlation", "group-by")) for name in group_by
+    ]
+    condition = correlation.get("condition")
+    value_count = correlation.get("type") == "value_count"
+    if value_count and isinstance(condition, dict) and condition.get("field"):
+        checks.append((str(condition["field"]), ("correlation", "condition", "field")))
+    ok = True
+    for ref in refs:
+        table = table_for_logsource(sigma_rules[ref].logsource)
+        if table is None or table not in STORE_TABLES:
+            continue  # the referenced rule reported its own log source problem
+        compiler = SigmaCompiler(table, _column_types(table))
+        for name, keys in checks:
+            try:
+                compiler.column(name)
+            except CompileError:
+                close = difflib.get_close_matches(name, sorted(compiler.columns), 1)
+                errors.append(
+                    f"{_at(where, doc, *keys)}: correlation field {name!r} of {keys[-1]} has "
+                    f"no column in table {table} (read by rule {ref})"
+                    + (f"; did you mean {close[0]!r}?" if close else "")
+                )
+                ok = False
+    return ok
+
+
 def _correlation_rule(
     where: str, doc: dict[str, Any], sigma_rules: dict[str, SigmaRule], errors: list[str]
 ) -> Rule | None:
@@ -419,7 +539,12 @@ def _correlation_rule(
     refs = [str(r) for r in correlation.get("rules", [])]
     missing = [r for r in refs if r not in sigma_rules]
     if missing:
-        errors.append(f"{where}: correlation refers to unknown rule(s) {', '.join(missing)}")
+        errors.append(
+            f"{_at(where, doc, 'correlation', 'rules')}: correlation refers to unknown "
+            f"rule(s) {', '.join(missing)}"
+        )
+        return None
+    if not _correlation_fields(where, doc, correlation, refs, sigma_rules, errors):
         return None
     title = str(body.get("title", ""))
     sigma_doc = {
