@@ -37,7 +37,11 @@ def head_digest(path: str) -> str:
 
 
 def fingerprint(path: str, prefix_sizes: list[int] | None = None) -> Fingerprint:
-    """Hash the whole decompressed stream once, noting digests at ``prefix_sizes``."""
+    """Hash the whole decompressed stream once, noting digests at ``prefix_sizes``.
+
+    A truncated or corrupt compressed file is hashed up to its damage (the reader ends
+    there instead of raising), so it can still be planned, imported and recognised.
+    """
     wanted = sorted(set(prefix_sizes or []))
     digest = hashlib.sha256()
     prefixes: dict[int, str] = {}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 
-from farmhunt.sources.base import Sample
+from farmhunt.sources.base import FileError, Sample
 from farmhunt.sources.framing import (
     HEAD_BYTES,
+    DecompressedReader,
     decode_head,
     detect_encoding,
     json_layout,
@@ -21,9 +22,15 @@ from farmhunt.sources.framing import (
 
 
 def read_sample(path: str) -> Sample:
-    """Read and decode the head of ``path`` (decompressed) for sniffing."""
+    """Read and decode the head of ``path`` (decompressed) for sniffing.
+
+    A compressed file damaged before its first byte of data raises FileError: without
+    this it would pass for an empty file.
+    """
     with open_decompressed(path) as binary:
         head = binary.read(HEAD_BYTES)
+        if not head and isinstance(binary, DecompressedReader) and binary.damage:
+            raise FileError(f"{binary.damage} before any data: nothing to import")
     encoding = detect_encoding(head)
     text = None
     layout = None

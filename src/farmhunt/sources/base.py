@@ -12,8 +12,9 @@ three questions, so that a new source is one module (plus its golden tests):
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
@@ -85,6 +86,32 @@ class Stream:
     pipeline. Parsers read the keys they know and ignore the rest."""
 
 
+FrameFn = Callable[["Parser", Stream], Iterator[RawRecord | Rejected]]
+
+
+def _guarded(frame: FrameFn) -> FrameFn:
+    """Wrap a ``frame`` method so a truncated or corrupt compressed file still imports.
+
+    The decompressing reader ends a damaged stream early instead of raising; this wrapper
+    (applied to every parser's ``frame`` by :meth:`Parser.__init_subclass__`) turns that
+    early end into one quarantine record after the good records
+    (:func:`~farmhunt.sources.framing.end_damaged`). Uncompressed files, and a ``frame``
+    called by another parser's ``frame``, are passed through untouched.
+    """
+
+    @functools.wraps(frame)
+    def framed(self: Parser, stream: Stream) -> Iterator[RawRecord | Rejected]:
+        from farmhunt.sources.framing import DecompressedReader, end_damaged
+
+        binary = stream.binary
+        if not isinstance(binary, DecompressedReader) or binary.guarded:
+            return frame(self, stream)
+        binary.guarded = True
+        return end_damaged(frame(self, stream), binary, self.line_oriented)
+
+    return framed
+
+
 class Parser(ABC):
     """Base class of every source parser; subclasses are found by :mod:`registry`."""
 
@@ -96,6 +123,13 @@ class Parser(ABC):
     vendor: ClassVar[str]
     line_oriented: ClassVar[bool] = True
     """Whether records are lines, so an appended file can resume at a byte offset."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give every parser's own ``frame`` the damaged-stream report (:func:`_guarded`)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("frame")
+        if own is not None:
+            cls.frame = _guarded(own)  # type: ignore[method-assign,assignment]
 
     @abstractmethod
     def sniff(self, sample: Sample) -> float:
@@ -110,3 +144,6 @@ class Parser(ABC):
     @abstractmethod
     def normalize(self, record: RawRecord) -> Iterable[Row]:
         """Return the OCSF rows for one record, or raise :class:`RecordError`."""
+
+
+Parser.frame = _guarded(Parser.frame)  # type: ignore[method-assign,assignment]
