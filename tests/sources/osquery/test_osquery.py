@@ -401,6 +401,8 @@ PACK_EXPECTED = {
     "system_info": ("system_info", "device_inventory_info"),
     "os_version": ("system_info", "device_inventory_info"),
     "process_events": ("process_events", "process_activity"),
+    "wifi_status": ("wifi_status", "base_event"),
+    "network_and_remote_ids": ("registry", "base_event"),
 }
 
 
@@ -532,3 +534,19 @@ def _parse_lines(lines: list[str]) -> list[dict[str, Any]]:
         got = parse_sample(path, expected_format="osquery")
     assert all("row" in o for o in got), got
     return [o["row"] for o in got]
+
+
+def test_wifi_and_registry_rows_say_what_they_identify() -> None:
+    """Recognised by their columns whatever the query is called: the Wi-Fi's BSSID and
+    name, a router's MAC, a TeamViewer id; other registry values identify nothing."""
+    got = rows("network-and-remote-ids.log")
+    wifi = [r["unmapped"]["wifi"] for r in got if "wifi" in r["unmapped"]]
+    assert wifi == [
+        {"ssid": "NETGEAR-36", "bssid": "a0:40:a0:6a:8e:28", "interface": "en0"},
+        {"ssid": "MySpectrumWiFi", "bssid": "9c:3d:cf:01:02:03"},
+    ]
+    networks = [r["unmapped"]["network"] for r in got if "network" in r["unmapped"]]
+    assert networks == [{"name": "NETGEAR-36"}, {"gateway_mac": "e8:9f:80:a1:b2:c3"}]
+    tools = [r["unmapped"]["remote_tool"] for r in got if "remote_tool" in r["unmapped"]]
+    assert tools == [{"product": "TeamViewer", "id": "1234567890"}]
+    assert {r["unmapped"]["recognized_as"] for r in got} == {"wifi_status", "registry"}

@@ -79,6 +79,8 @@ class Mapped:
     """That event time as the row wrote it."""
     note: str | None = None
     """Why a recognised row was kept in base_event instead (e.g. not an admin group)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Normalised values OCSF has no attribute for, added to ``unmapped`` as they are."""
 
 
 def _copy(cols: Columns, text: dict[str, str], ints: dict[str, str], out: dict[str, Any]) -> None:
@@ -531,6 +533,83 @@ def system_info(cols: Columns, action: str) -> Mapped:
     return Mapped("device_inventory_info", 2, out)
 
 
+# --------------------------------------------------------------------------- where the host is
+
+_MAC = re.compile(r"[0-9a-f]{12}")
+
+
+def mac_address(value: Any) -> str | None:
+    """A MAC address as lowercase colon-separated pairs, from any common form
+    ('A0:40:A0:11:22:33', 'a0-40-a0-11-22-33', osquery's REG_BINARY hex 'A040A0112233')."""
+    text = re.sub(r"[^0-9a-f]", "", str(value or "").lower())
+    if not _MAC.fullmatch(text) or text in ("000000000000", "ffffffffffff"):
+        return None
+    return ":".join(text[i : i + 2] for i in range(0, 12, 2))
+
+
+def wifi_status(cols: Columns, action: str) -> Mapped:
+    """macOS ``wifi_status``: the network a Mac is joined to. The SSID repeats across
+    homes (router defaults); the access point's BSSID is one device's."""
+    name = cols.text("network_name")
+    if name is None:
+        raw = cols.text("ssid")
+        try:
+            name = bytes.fromhex(raw).decode("utf-8") if raw else None
+        except ValueError:
+            name = raw
+    wifi = {
+        "ssid": name,
+        "bssid": mac_address(cols.text("bssid")),
+        "interface": cols.text("interface"),
+    }
+    return Mapped(
+        "base_event",
+        0,
+        {"message": f"joined Wi-Fi {name!r}" if name else None},
+        note="Wi-Fi status: OCSF has no Wi-Fi attributes (kept under unmapped.wifi)",
+        extra={"wifi": {k: v for k, v in wifi.items() if v}},
+    )
+
+
+REMOTE_TOOL_IDS = {"teamviewer": ("TeamViewer", "clientid")}
+"""Registry keys (last component) whose value names a remote-access tool's own id."""
+NETWORK_LIST = "\\networklist\\signatures\\"
+
+
+def registry(cols: Columns, action: str) -> Mapped:
+    """osquery ``registry`` rows: a TeamViewer ClientID, or a NetworkList signature's
+    gateway MAC / first network name (where a Windows laptop has been connected)."""
+    key = cols.text("key") or ""
+    path = cols.text("path") or ""
+    value_name = cols.text("name") or path.rsplit("\\", 1)[-1]
+    name = value_name.lower()
+    data = cols.text("data")
+    lowered = key.lower()
+    extra: dict[str, Any] = {
+        "registry": {"key": key, "name": value_name, "type": cols.text("type")}
+    }
+    message = None
+    leaf = lowered.rstrip("\\").rsplit("\\", 1)[-1]
+    tool = REMOTE_TOOL_IDS.get(leaf)
+    if tool and name == tool[1] and data and data.strip().isdigit():
+        extra["remote_tool"] = {"product": tool[0], "id": data.strip()}
+        message = f"{tool[0]} id {data.strip()}"
+    elif NETWORK_LIST in lowered and name == "defaultgatewaymac":
+        mac = mac_address(data)
+        if mac:
+            extra["network"] = {"gateway_mac": mac}
+            message = f"connected behind gateway {mac}"
+    elif NETWORK_LIST in lowered and name == "firstnetwork" and data:
+        extra["network"] = {"name": data}
+    return Mapped(
+        "base_event",
+        0,
+        {"message": message},
+        note="registry value: kept whole, with what it identifies under unmapped",
+        extra=extra,
+    )
+
+
 Builder = Callable[[Columns, str], Mapped]
 BUILDERS: dict[str, Builder] = {
     "processes": processes,
@@ -541,6 +620,8 @@ BUILDERS: dict[str, Builder] = {
     "process_open_sockets": process_open_sockets,
     "logged_in_users": logged_in_users,
     "system_info": system_info,
+    "wifi_status": wifi_status,
+    "registry": registry,
 }
 """Builders that need only the row; ``software`` and ``local_admins`` also take the
 query name (a type or admin hint) and are called by the parser directly."""

@@ -231,7 +231,7 @@ class OsqueryParser(Parser):
             mapped = mapping.BUILDERS[kind](cols, action)
         else:
             mapped = mapping.Mapped("base_event", 0)
-        unmapped: dict[str, Any] = dict(head.extras)
+        unmapped: dict[str, Any] = {**head.extras, **mapped.extra}
         if mapped.table == "base_event":
             cols.used.clear()
             if kind is not None:

@@ -266,6 +266,26 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 
+KINDS += (
+    Kind(
+        "wifi_status",
+        _sigs("bssid", "ssid network_name", "ssid security_type", "network_name channel"),
+        bonus=_words(
+            "interface ssid bssid network_name country_code security_type rssi noise channel "
+            "channel_width channel_band transmit_rate mode"
+        ),
+        veto=_words("pid port vendor_id"),
+        hints=("wifi", "wlan", "wireless"),
+    ),
+    Kind(
+        "registry",
+        _sigs("key path name type data", "key name data", "path type data", "key data mtime"),
+        bonus=_words("key path name type data mtime"),
+        veto=_words("pid port vendor_id bssid"),
+        hints=("registry", "reg"),
+    ),
+)
+
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 
 
