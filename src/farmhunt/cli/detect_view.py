@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt.cli.safe import PATH_LIMIT, text
-from farmhunt.detect.loader import RuleError, builtin_rules_dir, load_rules
+from farmhunt.detect.loader import RuleError, RuleSet, builtin_rules_dir, load_rules
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
 
@@ -69,12 +69,30 @@ def run_detect(
         f"{len(result.ruleset.rules)} rules run, {len(result.findings)} findings in "
         f"{seconds:.1f}s; stored in the workspace's `findings` table."
     )
-    if result.ruleset.skipped:
-        console.print(
-            f"{len(result.ruleset.skipped)} Sigma rules skipped (log source or field "
-            "not in the store); `farmhunt rules validate` lists them."
-        )
+    _print_skipped(console, result.ruleset, limit=SKIPPED_SHOWN)
     return 0
+
+
+SKIPPED_SHOWN = 20
+"""How many skipped rules ``farmhunt detect`` names (``rules validate`` names all)."""
+
+
+def _print_skipped(console: Console, ruleset: RuleSet, limit: int | None = None) -> None:
+    """The plain Sigma rules left out, and why: unreadable ones, then the ones whose log
+    source or fields the store does not have."""
+    for title, lines in (
+        ("Sigma rules skipped: could not be read", ruleset.unreadable),
+        ("Sigma rules skipped: log source or field not in the store", ruleset.skipped),
+    ):
+        if not lines:
+            continue
+        console.print(text(f"{len(lines)} {title}:", "yellow"))
+        for line in lines[:limit]:
+            console.print(text(f"  skipped: {line}", "dim", limit=400))
+        if limit is not None and len(lines) > limit:
+            console.print(
+                f"  … and {len(lines) - limit} more; `farmhunt rules validate` lists them all."
+            )
 
 
 def run_rules_list(rules: list[Path], console: Console, err: Console) -> int:
@@ -105,8 +123,7 @@ def run_rules_validate(rules: list[Path], console: Console, err: Console) -> int
         _print_rule_errors(err, exc)
         return 1
     console.print(f"{len(ruleset.rules)} rules valid.")
-    for line in ruleset.skipped:
-        console.print(text(f"  skipped: {line}", "dim", limit=400))
+    _print_skipped(console, ruleset)
     return 0
 
 

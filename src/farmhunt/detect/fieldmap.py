@@ -66,6 +66,7 @@ SIGMA_FIELDS: dict[str, dict[str, str]] = {
         "SourceIp": "src_endpoint.ip",
         "SourcePort": "src_endpoint.port",
         "Protocol": "connection_info.protocol_name",
+        "Initiated": "connection_info.direction_id",
         "dst_ip": "dst_endpoint.ip",
         "dst_port": "dst_endpoint.port",
         "src_ip": "src_endpoint.ip",
@@ -87,6 +88,29 @@ SIGMA_FIELDS: dict[str, dict[str, str]] = {
         "cs-host": "dst_endpoint.hostname",
     },
 }
+
+
+SIGMA_VALUES: dict[str, dict[str, dict[str, int]]] = {
+    "network_activity": {
+        # Sysmon 3's Initiated is true when a process on this host opened the connection
+        # (OCSF: outbound, 2) and false when the connection came in (inbound, 1); the
+        # Sysmon parser stores it so (sources/windows/sysmon.py).
+        "Initiated": {"true": 2, "false": 1},
+    },
+}
+"""Sigma fields whose values the store encodes differently: table → Sigma field →
+Sigma value (lower case) → the stored value."""
+
+
+def stored_value(table: str, field: str, value: str) -> int | None:
+    """The stored form of a Sigma value for a field listed in :data:`SIGMA_VALUES`, or
+    None when the value is not one the field takes."""
+    return SIGMA_VALUES[table][field].get(value.strip().lower())
+
+
+def translates(table: str, field: str) -> bool:
+    """Whether a Sigma field's values are recoded for the store (see SIGMA_VALUES)."""
+    return field in SIGMA_VALUES.get(table, {})
 
 
 def table_for_logsource(logsource: Any) -> str | None:

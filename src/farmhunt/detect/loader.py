@@ -63,6 +63,10 @@ class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     """Plain Sigma rules for log sources the store has no table for (file events …)."""
+    unreadable: list[str] = field(default_factory=list)
+    """Plain Sigma rules pySigma could not parse (``file:line: why``): a SigmaHQ or
+    LOLRMM folder loads without them rather than not at all. Errors in farmhunt's own
+    rule files are never skipped: they fail the load."""
 
     def by_id(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -200,7 +204,10 @@ def load_rules(paths: Iterable[Path] | None = None, *, check_analytics: bool = T
             else:
                 rule = _plain_sigma_rule(where, doc, errors, ruleset)
         except (SigmaError, CompileError, KeyError, TypeError, ValueError) as exc:
-            errors.append(f"{where}: {exc}")
+            if "kind" in doc:
+                errors.append(f"{where}: {exc}")
+            else:
+                ruleset.unreadable.append(f"{where}: {_one_line(exc)}")
             continue
         if rule is None:
             continue
@@ -209,9 +216,12 @@ def load_rules(paths: Iterable[Path] | None = None, *, check_analytics: bool = T
             sigma_rules[rule.name] = rule.sigma
     for where, doc in pending_correlations:
         try:
-            rule = _correlation_rule(where, doc, sigma_rules, errors)
+            rule = _correlation_rule(where, doc, sigma_rules, errors, ruleset)
         except (SigmaError, KeyError, TypeError, ValueError) as exc:
-            errors.append(f"{where}: {exc}")
+            if "kind" in doc:
+                errors.append(f"{where}: {exc}")
+            else:
+                ruleset.unreadable.append(f"{where}: {_one_line(exc)}")
             continue
         if rule is not None:
             ruleset.rules.append(rule)
@@ -227,6 +237,10 @@ def load_rules(paths: Iterable[Path] | None = None, *, check_analytics: bool = T
     if errors:
         raise RuleError(errors)
     return ruleset
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _check_unique(ruleset: RuleSet, errors: list[str]) -> None:
@@ -530,7 +544,11 @@ def _correlation_fields(
 
 
 def _correlation_rule(
-    where: str, doc: dict[str, Any], sigma_rules: dict[str, SigmaRule], errors: list[str]
+    where: str,
+    doc: dict[str, Any],
+    sigma_rules: dict[str, SigmaRule],
+    errors: list[str],
+    ruleset: RuleSet,
 ) -> Rule | None:
     body = _strip_lines(doc)
     farmhunt = "kind" in doc
@@ -538,6 +556,13 @@ def _correlation_rule(
     correlation = body.get("correlation") or {}
     refs = [str(r) for r in correlation.get("rules", [])]
     missing = [r for r in refs if r not in sigma_rules]
+    if missing and not farmhunt:
+        # a plain Sigma correlation over rules that were skipped (log source not stored,
+        # unreadable) or that the folder does not hold: skipped with them
+        ruleset.skipped.append(
+            f"{where}: {body.get('title', '')} (refers to rules not loaded: {', '.join(missing)})"
+        )
+        return None
     if missing:
         errors.append(
             f"{_at(where, doc, 'correlation', 'rules')}: correlation refers to unknown "

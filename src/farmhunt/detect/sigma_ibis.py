@@ -38,7 +38,7 @@ from sigma.types import (
 )
 
 from farmhunt.detect.catalogs import default_placeholders
-from farmhunt.detect.fieldmap import column_for
+from farmhunt.detect.fieldmap import SIGMA_VALUES, column_for, stored_value, translates
 
 Accessor = Callable[[str, bool], ir.Value]
 """(column, lowered) → the column expression, lowered to lower case when asked."""
@@ -150,6 +150,13 @@ class SigmaCompiler:
     def _field(self, node: ConditionFieldEqualsValueExpression, get: Accessor) -> ir.BooleanValue:
         name = self.column(node.field)
         value = node.value
+        if translates(self.table, node.field) and isinstance(value, SigmaString | SigmaBool):
+            text = str(value.boolean) if isinstance(value, SigmaBool) else value.to_plain()
+            stored = stored_value(self.table, node.field, text)
+            if stored is None or (isinstance(value, SigmaString) and value.contains_special()):
+                known = ", ".join(SIGMA_VALUES[self.table][node.field])
+                raise CompileError(f"field {node.field!r} takes one of {known}, not {text!r}")
+            return get(name, False) == stored
         if isinstance(value, SigmaString) and value.contains_placeholder():
             expanded = self.expand(value)
             if not expanded:
