@@ -3,7 +3,8 @@
 A finding names its events (``event_uids``, the first 100) and the tables they are in.
 The report fetches at most ``per_finding`` of them per finding, one query per table for
 all findings at once (the wanted ids are a registered list the table is semi-joined on),
-and keeps each event's key fields, where it came from and its original record.
+and keeps each event's key fields, where it came from and its original record. A roster
+or inventory row's time is shown only when it is the export's own date.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from farmhunt.detect.analytics.hiring import data_date
 from farmhunt.report.values import json_value, plain
 from farmhunt.schema import STORE_TABLES
 
@@ -43,6 +45,11 @@ BOOKKEEPING = frozenset(
     }
 )
 """Columns an event's ``fields`` leave out: they are shown on their own or are ids."""
+
+REFERENCE_TABLES = frozenset({"workers", "devices"})
+"""HR roster and device inventory: a row's ``time`` is the export's snapshot date, or the
+clock of the import when the export has none; only the former is shown, so scanning the
+same files again gives the same report."""
 
 
 def wanted_uids(findings: Iterable[dict[str, Any]], per_finding: int) -> dict[str, set[str]]:
@@ -88,8 +95,11 @@ def evidence_record(table: str, row: dict[str, Any]) -> dict[str, Any]:
         for name, value in row.items()
         if name not in BOOKKEEPING and value is not None and value != "" and value != []
     }
+    when = row.get("time")
+    if table in REFERENCE_TABLES:
+        when = data_date(when)
     return {
-        "time": plain(row.get("time")),
+        "time": plain(when),
         "table": table,
         "class_uid": row.get("class_uid"),
         "type_uid": row.get("type_uid"),

@@ -8,9 +8,11 @@ enrichment's ``phone_info``. The roster is small (one row per person), so the la
 rows are chosen in the engine and compared here; addresses are compared after
 normalisation (:func:`address_key`).
 
-Hiring records have no event time of their own: a finding's first time is the hire
-date (or the device's ship date), its last the roster snapshot, and its ``event_uids``
-are the roster and inventory rows' ``metadata.uid``.
+Hiring records have no event time of their own: a finding's times come from dates in
+the data, the hire date, the device's ship date and the export's snapshot date
+(:func:`data_date`), never from the clock of the import, so the same files give the
+same findings whenever they are scanned; its ``event_uids`` are the roster and
+inventory rows' ``metadata.uid``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 import duckdb
@@ -226,6 +228,22 @@ def same_place(a: AddressKey | None, b: AddressKey | None) -> bool:
 # -- the roster and the inventory -----------------------------------------------------
 
 
+def data_date(value: datetime | None) -> datetime | None:
+    """A roster or inventory row's ``time`` when it is a date from the export, else None.
+
+    The HR parser stores an export's snapshot date (a date: 00:00 UTC) as ``time``; an
+    export without one is stamped with the clock of the import instead, which says
+    nothing about the worker and would make every re-scan's findings end "today". Only
+    a time at midnight UTC is taken as the export's own date.
+    """
+    if value is None:
+        return None
+    utc = value if value.tzinfo is None else value.astimezone(UTC)
+    if (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
+        return None
+    return value
+
+
 @dataclass
 class RosterRow:
     """The latest roster row of one worker, with what analytics compare."""
@@ -250,8 +268,13 @@ class RosterRow:
         return "email" if self.email else "worker"
 
     @property
+    def dated(self) -> datetime | None:
+        """The row's snapshot date, when the export gave one."""
+        return data_date(self.time)
+
+    @property
     def when(self) -> datetime | None:
-        return self.hire_date or self.time
+        return self.hire_date or self.dated
 
     def label(self) -> str:
         name = f" {self.full_name}" if self.full_name else ""
@@ -335,7 +358,10 @@ def _roster(ctx: Context) -> dict[str, RosterRow]:
     t = t.filter(t["employee_id"].notnull() & (t["employee_id"].strip() != ""))
     columns = [c for c in ROSTER_COLUMNS if c in t.columns]
     latest = latest_rows(t, t["employee_id"].strip()).select(*columns)
-    rows = {r["employee_id"]: r for r in latest.to_pyarrow().to_pylist()}
+    # In id order: findings list the workers sharing a value in this order, and the
+    # engine returns rows in any order.
+    listed = sorted(latest.to_pyarrow().to_pylist(), key=lambda r: str(r["employee_id"]))
+    rows = {r["employee_id"]: r for r in listed}
     homes: dict[str, set[str]] = defaultdict(set)
     if "home_address" in t.columns:
         history = t.filter(t["home_address"].notnull()).select("employee_id", "home_address")
@@ -432,7 +458,7 @@ def _devices_by_worker(ctx: Context, ids: dict[str, str]) -> dict[str, list[Devi
         "raw_source.record",
     )
     out: dict[str, list[DeviceRow]] = defaultdict(list)
-    for row in rows.to_pyarrow().to_pylist():
+    for row in sorted(rows.to_pyarrow().to_pylist(), key=lambda r: str(r["__key"])):
         status = str(row.get("device_status") or "").lower()
         if any(word in status for word in RETIRED_DEVICE_WORDS):
             continue  # back in stock or disposed of: no longer the worker's laptop
@@ -611,7 +637,7 @@ def shared_attribute(ctx: Context, rule: Rule) -> list[Finding]:
                     explanation,
                     evidence,
                     [m.uid for m in members],
-                    [m.time for m in members],
+                    [m.dated for m in members],
                     ["workers"],
                 )
             )
@@ -665,7 +691,7 @@ def _shipments(ctx: Context, workers: dict[str, RosterRow]) -> list[Shipment]:
                     "roster",
                     worker.source,
                     worker.uid,
-                    worker.time,
+                    worker.dated,
                 )
             )
     for employee_id, devices in devices_by_worker(ctx, identifier_map(ctx, workers)).items():
@@ -682,7 +708,7 @@ def _shipments(ctx: Context, workers: dict[str, RosterRow]) -> list[Shipment]:
                         "inventory",
                         device.source,
                         device.uid,
-                        device.shipped_on or device.time,
+                        device.shipped_on or data_date(device.time),
                         device.asset,
                     )
                 )
@@ -846,7 +872,7 @@ def voip_phone(ctx: Context, rule: Rule) -> list[Finding]:
                     "reason": row.get("reason"),
                 },
                 [worker.uid],
-                [worker.time],
+                [worker.dated],
                 ["workers", "phone_info"],
             )
         )
