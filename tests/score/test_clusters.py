@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from farmhunt.detect.testing import connection_with
 from farmhunt.score.clusters import find_clusters, normalize_address, shared_attributes
 from farmhunt.score.model import ScoringModel
@@ -80,3 +82,57 @@ def test_a_value_many_workers_share_weighs_little() -> None:
     workers[40]["payroll_account"] = workers[41]["payroll_account"] = "rare-account"
     attributes = {a.value: a for a in shared_attributes(_con(workers, [], {}), MODEL)}  # type: ignore[arg-type]
     assert attributes["rare-account"].weight > 3 * attributes["shared-payroll-vendor"].weight
+
+
+def _endpoint_rows(ids: dict[int, dict[str, dict[str, str]]]) -> list[dict[str, object]]:
+    """base_event rows as the osquery parser writes them, one host per worker."""
+    return [
+        {"device.hostname": f"host-{i}", "unmapped": json.dumps(unmapped)}
+        for i, unmapped in ids.items()
+    ]
+
+
+def _con_with_endpoints(
+    workers: list[dict[str, object]], ids: dict[int, dict[str, dict[str, str]]]
+) -> object:
+    links = [
+        {"identifier": f"host-{w['employee_id'][1:]}", "worker_id": w["employee_id"]}
+        for w in workers
+    ]
+    return connection_with(
+        {"workers": workers, "worker_links": links, "base_event": _endpoint_rows(ids)}
+    )
+
+
+def test_laptops_on_one_router_are_a_farm_a_couple_on_theirs_a_household() -> None:
+    workers = [_worker(i, f"{i} Main St, Town") for i in range(40)]
+    workers[5]["home_address"] = workers[6]["home_address"] = "9 Couple Ln"
+    ids: dict[int, dict[str, dict[str, str]]] = {
+        1: {"wifi": {"ssid": "NETGEAR-36", "bssid": "a0:40:a0:6a:8e:28"}},
+        2: {"wifi": {"ssid": "NETGEAR-36", "bssid": "A0:40:A0:6A:8E:28"}},
+        3: {"network": {"gateway_mac": "e8:9f:80:a1:b2:c3"}},
+        4: {"network": {"gateway_mac": "e8:9f:80:a1:b2:c3"}},
+        5: {"wifi": {"ssid": "Linksys42", "bssid": "50:c7:bf:00:00:01"}},
+        6: {"wifi": {"ssid": "Linksys42", "bssid": "50:c7:bf:00:00:01"}},
+        # two homes whose routers kept the same default name: a weak link only
+        7: {"wifi": {"ssid": "xfinitywifi", "bssid": "b0:be:76:00:00:07"}},
+        8: {"wifi": {"ssid": "xfinitywifi", "bssid": "b0:be:76:00:00:08"}},
+        # the same TeamViewer id on two laptops
+        9: {"remote_tool": {"product": "TeamViewer", "id": "1234567890"}},
+        10: {"remote_tool": {"product": "TeamViewer", "id": "1234567890"}},
+    }
+    attributes = shared_attributes(_con_with_endpoints(workers, ids), MODEL)  # type: ignore[arg-type]
+
+    def kinds(*members: str) -> set[str]:
+        return {a.kind for a in attributes if a.workers == set(members)}
+
+    assert kinds("E1", "E2") == {"wifi_bssid", "wifi_ssid"}
+    assert kinds("E3", "E4") == {"gateway_mac"}
+    assert kinds("E9", "E10") == {"remote_tool_id"}
+    couple = [a for a in attributes if a.workers == {"E5", "E6"}]
+    assert {a.kind for a in couple} == {"wifi_bssid", "wifi_ssid"}
+    assert all("household" in a.note for a in couple)
+    (ssid,) = [a for a in attributes if a.workers == {"E7", "E8"}]
+    assert ssid.kind == "wifi_ssid" and ssid.weight < MODEL.min_link
+    farms = {tuple(c.members) for c in find_clusters(attributes, MODEL) if c.farm_strength > 0}
+    assert farms == {("E1", "E2"), ("E3", "E4"), ("E10", "E9")}

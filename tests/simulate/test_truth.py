@@ -73,3 +73,36 @@ def test_a_shared_value_is_shared_by_two_farm_members_at_least(tmp_path: Path) -
         for behaviour in ("shared_phone", "shared_payroll_account", "shared_ship_address"):
             holders = [m for m in farm["members"] if behaviour in truth["workers"][m]["behaviours"]]
             assert len(holders) != 1, (farm["members"], behaviour)
+
+
+def _network_ids(out: Path) -> dict[str, set[tuple[str, str]]]:
+    """(kind, value) of the Wi-Fi BSSIDs and gateway MACs each host's osquery log shows."""
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for log in (out / TELEMETRY / "osquery").rglob("*.log"):
+        for line in log.read_text().splitlines():
+            record = json.loads(line)
+            for row in record["snapshot"]:
+                host = record["decorations"]["hostname"]
+                if "bssid" in row:
+                    seen.setdefault(host, set()).add(("bssid", row["bssid"]))
+                if row.get("name") == "DefaultGatewayMac":
+                    seen.setdefault(host, set()).add(("gateway", row["data"]))
+    return seen
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_truth_names_the_shared_wifi_and_router_the_laptops_show(seed: int, tmp_path: Path) -> None:
+    simulate(SimConfig(seed=seed, days=2), tmp_path)
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    workers = truth["workers"]
+    seen = _network_ids(tmp_path)
+    holders = Counter(value for ids in seen.values() for value in ids)
+    for entry in workers.values():
+        ids = seen.get(entry["hostname"], set())
+        shared = {kind for kind, value in ids if holders[(kind, value)] > 1}
+        if entry["fraudulent"]:
+            named = {"shared_wifi", "shared_router"} & set(entry["behaviours"])
+            expected = {"shared_wifi" if k == "bssid" else "shared_router" for k in shared}
+            assert named == expected, entry["hostname"]
+        elif shared:  # honest laptops share a router only with someone at their home
+            assert "shared_home" in entry["benign_traits"], entry["hostname"]

@@ -130,6 +130,37 @@ def _kvm_serials(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str]]:
     ).fetchall()
 
 
+ENDPOINT_IDS = {
+    "wifi_bssid": "$.wifi.bssid",
+    "wifi_ssid": "$.wifi.ssid",
+    "gateway_mac": "$.network.gateway_mac",
+    "remote_tool_id": "$.remote_tool.id",
+}
+"""Link kinds read from endpoint rows (osquery ``wifi_status`` / ``registry``, see
+docs/sources/osquery.md) and where the parser put each value under ``unmapped``."""
+HOME_KINDS = frozenset({"residential_ip", "ship_address", "wifi_bssid", "wifi_ssid", "gateway_mac"})
+"""Kinds a household shares by living together: at one home address, a household link."""
+
+
+def _endpoint_ids(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, str]]:
+    """(kind, worker, value) for the network and remote-tool ids seen on workers' laptops."""
+    picks = " UNION ALL ".join(
+        f"SELECT '{kind}' AS kind, \"device.hostname\" AS host, "
+        f"json_extract_string(\"unmapped\", '{path}') AS value FROM base_event "
+        'WHERE json_valid("unmapped")'
+        for kind, path in ENDPOINT_IDS.items()
+    )
+    return con.execute(
+        f"""
+        SELECT DISTINCT e.kind, l.worker_id,
+               CASE WHEN e.kind = 'wifi_ssid' THEN e.value ELSE lower(e.value) END
+        FROM ({picks}) e
+        JOIN worker_links l ON l.worker_id IS NOT NULL AND lower(l.identifier) = lower(e.host)
+        WHERE e.value IS NOT NULL AND e.value <> ''
+        """
+    ).fetchall()
+
+
 def shared_attributes(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> list[Attribute]:
     """Every value two or more workers share, with its rarity-weighted link weight."""
     roster = _roster(con)
@@ -148,6 +179,8 @@ def shared_attributes(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> li
         holders[("residential_ip", ip)].add(worker)
     for worker, serial in _safe(con, lambda: _kvm_serials(con)):
         holders[("kvm_serial", serial)].add(worker)
+    for kind, worker, value in _safe(con, lambda: _endpoint_ids(con)):
+        holders[(kind, value)].add(worker)
     population = max(len(roster), 2)
     out = []
     for (kind, value), workers in holders.items():
@@ -157,14 +190,14 @@ def shared_attributes(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> li
         attribute = Attribute(kind, value, workers, model.link_weights[kind] * rarity)
         household_homes = {homes.get(w) for w in workers}
         same_home = len(household_homes) == 1 and None not in household_homes
-        if same_home and (kind in ("residential_ip", "ship_address")):
+        if same_home and kind in HOME_KINDS:
             attribute.note = "the workers share a home address: a household, not a farm"
             attribute.weight = model.link_weights["household"] * rarity
         out.append(attribute)
     return sorted(out, key=lambda a: (-a.weight, a.kind, a.value))
 
 
-def _safe(con: duckdb.DuckDBPyConnection, fetch: Any) -> list[tuple[str, str]]:
+def _safe(con: duckdb.DuckDBPyConnection, fetch: Any) -> list[Any]:
     """A query over tables a workspace may not have filled yet yields nothing."""
     try:
         return list(fetch())

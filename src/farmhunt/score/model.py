@@ -10,6 +10,10 @@ LINK_WEIGHTS = {
     "ship_address": 0.9,
     "kvm_serial": 0.8,
     "residential_ip": 0.7,
+    "remote_tool_id": 0.9,
+    "wifi_bssid": 0.8,
+    "gateway_mac": 0.8,
+    "wifi_ssid": 0.2,
     "household": 0.15,
 }
 """Base weight of sharing one value of each kind, before rarity weighting."""

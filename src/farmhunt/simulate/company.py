@@ -100,6 +100,34 @@ class Device:
     lan_ip: str
 
 
+@dataclass(frozen=True)
+class HomeLan:
+    """The network a laptop joins at home: its Wi-Fi and the router behind it.
+
+    The SSID is what people leave as the router's default ("NETGEAR23"), so it repeats
+    across homes; the access point's BSSID and the gateway's MAC address are one router's.
+    """
+
+    ssid: str
+    bssid: str
+    gateway_mac: str
+
+
+ROUTER_SSIDS = ["NETGEAR", "MySpectrumWiFi", "ATT", "xfinitywifi", "TP-Link_", "Linksys"]
+
+
+def _mac(rng: random.Random, oui: str) -> str:
+    return oui + "".join(f":{rng.randrange(256):02x}" for _ in range(3))
+
+
+def home_lan(seed: int, address: str, ssid: str | None = None) -> HomeLan:
+    """The LAN at an address: one per address, so people who share a home share it."""
+    rng = stable_rng("lan", seed, address)
+    name = ssid or f"{rng.choice(ROUTER_SSIDS)}{rng.randint(10, 99)}"
+    oui = rng.choice(["a0:40:a0", "9c:3d:cf", "e8:9f:80", "50:c7:bf", "b0:be:76"])
+    return HomeLan(name, _mac(rng, oui), _mac(rng, oui))
+
+
 @dataclass
 class Worker:
     worker_id: str
@@ -140,6 +168,12 @@ class Worker:
     access: str | None = None
     """How a farm laptop is driven: a remote-access tool name or an IP-KVM device name."""
     vpn_exits: list[Net] = field(default_factory=list)
+    lan: HomeLan | None = None
+    """The network the laptop joins where it really is (the farm's, for a farm laptop)."""
+    wired: bool = False
+    """On Ethernet rather than Wi-Fi (the router's MAC still shows, the Wi-Fi does not)."""
+    teamviewer_id: str | None = None
+    """TeamViewer ClientID of the laptop's install, when TeamViewer is installed."""
 
     @property
     def full_name(self) -> str:
@@ -295,6 +329,7 @@ def build_company(config: SimConfig) -> Company:
     _plant_lone_impostors(config, rng, workers, departments, manager_pool)
     _make_unique(workers)
     conference = _add_confounders(config, rng, workers) if config.confounders else None
+    _connect_homes(config, workers, farms)
     record_hiring_behaviours(workers)
     repos = [
         (name, "private")
@@ -440,6 +475,35 @@ def _fraud_identity(
         for _ in range(3)
     ]
     return worker
+
+
+def _connect_homes(config: SimConfig, workers: list[Worker], farms: list[Farm]) -> None:
+    """Each laptop's LAN and remote-support install, from generators of their own so the
+    rest of the company does not change: a farm laptop joins the farm's router, anyone
+    else their home's (a couple at one address shares it, on purpose)."""
+    by_farm = {f.farm_id: f for f in farms}
+    for w in workers:
+        farm = by_farm.get(w.farm_id or "")
+        w.lan = (
+            home_lan(config.seed, farm.address, farm.wifi_ssid)
+            if farm is not None
+            else home_lan(config.seed, w.home_address)
+        )
+        w.wired = stable_rng("wired", config.seed, w.worker_id).random() < 0.25
+        if w.access == "TeamViewer" or "it_support" in w.traits:
+            w.teamviewer_id = str(
+                stable_rng("tv", config.seed, w.worker_id).randint(10**8, 2 * 10**9)
+            )
+    for farm in farms:
+        members = [w for w in workers if w.farm_id == farm.farm_id]
+        # What the endpoint shows: a Mac on Wi-Fi its access point's BSSID (wifi_status),
+        # a Windows laptop its gateway's MAC (NetworkList signatures); shared when two do.
+        on_wifi = [w for w in members if not w.wired and w.device.os == "macos"]
+        routed = [w for w in members if w.device.os == "windows"]
+        for group, behaviour in ((on_wifi, "shared_wifi"), (routed, "shared_router")):
+            if len(group) > 1:
+                for w in group:
+                    w.behaviours.add(behaviour)
 
 
 REUSE_KINDS = ("phone", "payroll_account", "ship_address")

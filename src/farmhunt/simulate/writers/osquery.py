@@ -8,7 +8,7 @@ from datetime import datetime
 
 from farmhunt.simulate.activities import Activity, InventorySnapshot
 from farmhunt.simulate.company import Worker
-from farmhunt.simulate.writers import Writer, uid_int
+from farmhunt.simulate.writers import Writer, uid, uid_int
 
 PACK = "pack_farmhunt_"
 OS_VERSION = {
@@ -267,6 +267,7 @@ class OsqueryWriter(Writer):
                 ],
             )
         )
+        out.extend(self._network_and_ids(worker, s))
         admin_query = "local_admins_windows" if os_name == "windows" else "local_admins_posix"
         group = (
             "Administrators" if os_name == "windows" else "admin" if os_name == "macos" else "sudo"
@@ -291,3 +292,76 @@ class OsqueryWriter(Writer):
             )
         )
         return [(q, rows) for q, rows in out if rows]
+
+    def _network_and_ids(
+        self, worker: Worker, s: InventorySnapshot
+    ) -> list[tuple[str, list[dict[str, str]]]]:
+        """Where the laptop is on the network (a Mac's Wi-Fi; a Windows laptop's
+        NetworkList signature with its gateway's MAC) and its TeamViewer ClientID."""
+        lan, out = worker.lan, []
+        if lan is not None and worker.device.os == "macos" and not worker.wired:
+            out.append(("wifi_status", [_wifi_row(lan.ssid, lan.bssid)]))
+        registry: list[dict[str, str]] = []
+        mtime = str(_epoch(s))
+        if lan is not None and worker.device.os == "windows":
+            key = NETWORK_SIGNATURES + (uid("sig", lan.gateway_mac, length=32) * 2).upper()
+            first = "Network" if worker.wired else lan.ssid
+            registry += [
+                _registry_row(key, "FirstNetwork", "REG_SZ", first, mtime),
+                _registry_row(
+                    key,
+                    "DefaultGatewayMac",
+                    "REG_BINARY",
+                    lan.gateway_mac.replace(":", "").upper(),
+                    mtime,
+                ),
+            ]
+        if worker.teamviewer_id and worker.device.os == "windows":
+            registry.append(
+                _registry_row(TEAMVIEWER_KEY, "ClientID", "REG_DWORD", worker.teamviewer_id, mtime)
+            )
+        if registry:
+            out.append(("network_and_remote_ids", registry))
+        return out
+
+
+NETWORK_SIGNATURES = (
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\NetworkList"
+    "\\Signatures\\Unmanaged\\"
+)
+TEAMVIEWER_KEY = "HKEY_LOCAL_MACHINE\\SOFTWARE\\TeamViewer"
+
+
+def _epoch(s: InventorySnapshot) -> int:
+    return int(s.time.timestamp()) - 86400
+
+
+def _registry_row(key: str, name: str, kind: str, data: str, mtime: str) -> dict[str, str]:
+    """A row of osquery's ``registry`` table (REG_DWORD data in decimal, REG_BINARY in hex)."""
+    return {
+        "key": key,
+        "path": f"{key}\\{name}",
+        "name": name,
+        "type": kind,
+        "data": data,
+        "mtime": mtime,
+    }
+
+
+def _wifi_row(ssid: str, bssid: str) -> dict[str, str]:
+    """A row of osquery's macOS ``wifi_status`` table."""
+    return {
+        "interface": "en0",
+        "ssid": ssid.encode().hex(),
+        "bssid": bssid,
+        "network_name": ssid,
+        "country_code": "US",
+        "security_type": "WPA2 Personal",
+        "rssi": "-52",
+        "noise": "-94",
+        "channel": "149",
+        "channel_width": "80",
+        "channel_band": "5",
+        "transmit_rate": "866",
+        "mode": "Station",
+    }
