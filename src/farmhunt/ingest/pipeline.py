@@ -239,7 +239,9 @@ def plan_file(
     candidates = manifest.append_candidates(head, parser.name) if parser.line_oriented else []
     print_ = fingerprint(path, [c.size for c in candidates])
     settle(content=print_.content_sha256)  # the same content earlier in this run
-    done = manifest.completed_with_content(print_.content_sha256)
+    done = manifest.completed_with_content(
+        print_.content_sha256, parser.name, options.parser_options
+    )
     if done is not None:
         return FileResult(
             path,
@@ -250,7 +252,9 @@ def plan_file(
         )
 
     status = "imported"
-    unfinished = manifest.unfinished_with_content(print_.content_sha256, parser.name)
+    unfinished = manifest.unfinished_with_content(
+        print_.content_sha256, parser.name, options.parser_options
+    )
     if unfinished is not None:
         import_id, start = unfinished.id, unfinished.records_done
         manifest.reopen(import_id)
@@ -274,6 +278,7 @@ def plan_file(
             line_oriented=parser.line_oriented,
             resumed_from=base.id if base else None,
             start_record=start,
+            options=options.parser_options,
         )
         if base:
             status = "appended"

@@ -7,13 +7,16 @@ import resumes after its last committed chunk.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS imports (
@@ -32,7 +35,8 @@ CREATE TABLE IF NOT EXISTS imports (
     rejected INTEGER NOT NULL DEFAULT 0,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    error TEXT
+    error TEXT,
+    parse_key TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS imports_content ON imports(content_sha256);
 CREATE INDEX IF NOT EXISTS imports_head ON imports(head_sha256);
@@ -55,6 +59,32 @@ CREATE TABLE IF NOT EXISTS table_files (
 );
 CREATE INDEX IF NOT EXISTS table_files_table ON table_files(table_name);
 """
+
+
+def parse_key(options: Mapping[str, Any] | None) -> str:
+    """A digest of the parser options an import used ("" for none).
+
+    Idempotence keys on the content *and* on how it was read: the same file imported
+    with another format or another column map is a new import, not a duplicate of the
+    first (a file forced through the wrong parser must stay re-importable).
+    """
+    if not options:
+        return ""
+    text = json.dumps(_plain(dict(options)), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready form of option values (dataclasses such as a column map, tuples, sets)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    return value
 
 
 def now() -> str:
@@ -112,23 +142,41 @@ class Manifest:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a workspace made by an earlier farmhunt up to this schema."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(imports)")}
+        if "parse_key" not in columns:
+            # Earlier imports were made without parser options: their key is "".
+            self._db.execute("ALTER TABLE imports ADD COLUMN parse_key TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self._db.close()
 
-    def completed_with_content(self, content_sha256: str) -> ImportRow | None:
+    def completed_with_content(
+        self, content_sha256: str, fmt: str, options: Mapping[str, Any] | None = None
+    ) -> ImportRow | None:
+        """The complete import of this content read as ``fmt`` with these parser options.
+
+        The same content read another way (another format, another column map) does not
+        count: see :func:`parse_key`.
+        """
         row = self._db.execute(
-            f"SELECT {_IMPORT_COLUMNS} FROM imports "
-            "WHERE content_sha256 = ? AND status = 'complete' ORDER BY id LIMIT 1",
-            (content_sha256,),
+            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE content_sha256 = ? AND format = ? "
+            "AND parse_key = ? AND status = 'complete' ORDER BY id LIMIT 1",
+            (content_sha256, fmt, parse_key(options)),
         ).fetchone()
         return _import(row) if row else None
 
-    def unfinished_with_content(self, content_sha256: str, fmt: str) -> ImportRow | None:
+    def unfinished_with_content(
+        self, content_sha256: str, fmt: str, options: Mapping[str, Any] | None = None
+    ) -> ImportRow | None:
+        """An interrupted import of this content, format and parser options, to resume."""
         row = self._db.execute(
             f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE content_sha256 = ? AND format = ? "
-            "AND status != 'complete' ORDER BY records_done DESC LIMIT 1",
-            (content_sha256, fmt),
+            "AND parse_key = ? AND status != 'complete' ORDER BY records_done DESC LIMIT 1",
+            (content_sha256, fmt, parse_key(options)),
         ).fetchone()
         return _import(row) if row else None
 
@@ -152,13 +200,15 @@ class Manifest:
         line_oriented: bool,
         resumed_from: int | None,
         start_record: int,
+        options: Mapping[str, Any] | None = None,
     ) -> int:
+        """Record a new import; ``options`` are the parser options it reads with."""
         with self._relaxed():
             cursor = self._db.execute(
                 "INSERT INTO imports (path, format, content_sha256, head_sha256, size, "
                 "line_oriented, "
-                "status, resumed_from, start_record, records_done, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                "status, resumed_from, start_record, records_done, started_at, parse_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                 (
                     path,
                     fmt,
@@ -170,6 +220,7 @@ class Manifest:
                     start_record,
                     start_record,
                     now(),
+                    parse_key(options),
                 ),
             )
         assert cursor.lastrowid is not None
