@@ -100,3 +100,19 @@ def test_the_export_folder_is_printed_as_typed(tmp_path: Path) -> None:
     result = runner.invoke(app, ["rules", "export-lolrmm", str(out)])
     assert result.exit_code == 0, result.output
     assert f"written to {out}" in result.output
+
+
+def test_the_demo_counts_events_as_the_report_does() -> None:
+    """The report's "events" are event-table rows; roster and inventory rows are apart."""
+    from collections import Counter
+
+    from farmhunt.cli.pipeline_view import ingested_line
+    from farmhunt.ingest.pipeline import FileResult
+
+    logs = FileResult("a.jsonl", "ocsf", "imported", stored=5, tables=Counter(process_activity=5))
+    roster = FileResult("hr.csv", "hr_roster", "imported", stored=3, tables=Counter(workers=3))
+    inventory = FileResult("inv.csv", "hr_devices", "imported", stored=2, tables=Counter(devices=2))
+    assert ingested_line([logs, roster, inventory]) == (
+        "Ingested 10 rows from 3 files, of which 5 events and 5 roster/inventory rows (0 rejected)"
+    )
+    assert ingested_line([logs]) == "Ingested 5 events from 1 file (0 rejected)"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from farmhunt.cli.safe import PATH_LIMIT, text
+
+if TYPE_CHECKING:
+    from farmhunt.ingest.pipeline import FileResult
 
 
 def run_scan(
@@ -51,6 +55,23 @@ def write_html_report(workspace: Path, output: Path, console: Console, err: Cons
     return 0
 
 
+def ingested_line(results: list[FileResult]) -> str:
+    """What an ingest stored, in the report's terms: its "events" are the rows of the
+    event tables; roster and inventory rows are counted apart, so the two agree."""
+    from farmhunt.schema import TABLES
+
+    rows = sum(r.stored for r in results)
+    events = sum(n for r in results for table, n in r.tables.items() if table in TABLES)
+    rejected = sum(r.rejected for r in results)
+    files = f"{len(results)} file{'' if len(results) == 1 else 's'}"
+    if rows == events:
+        return f"Ingested {events:,} events from {files} ({rejected:,} rejected)"
+    return (
+        f"Ingested {rows:,} rows from {files}, of which {events:,} events and "
+        f"{rows - events:,} roster/inventory rows ({rejected:,} rejected)"
+    )
+
+
 def run_demo(out: Path, console: Console, err: Console) -> int:
     """Simulate a company with farms and look-alikes, scan it, write the HTML report."""
     from farmhunt.cli.score_view import print_clusters, ranked_table
@@ -83,11 +104,7 @@ def run_demo(out: Path, console: Console, err: Console) -> int:
     with Workspace(ws_dir, create=True) as ws:
         with console.status("Ingesting the raw logs…"):
             results = ingest_paths(ws, [str(sim_dir / TELEMETRY)], IngestOptions())
-        stored = sum(r.stored for r in results)
-        rejected = sum(r.rejected for r in results)
-        console.print(
-            f"Ingested {stored:,} events from {len(results)} files ({rejected:,} rejected)"
-        )
+        console.print(text(ingested_line(results)))
         from farmhunt.enrich.identity import resolve
 
         with console.status("Linking identities, enriching, running the rules…"):
