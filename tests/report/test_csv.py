@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from farmhunt.report import render
-from farmhunt.report.csv_report import COLUMNS, FORMULA_STARTS, neutralize
+from farmhunt.report.csv_report import COLUMNS, FORMULA_STARTS, formula_like, neutralize
 from tests.report.conftest import HYPERLINK_HOST, SUM_HOST, XSS_HOST
 
 
@@ -23,13 +23,27 @@ from tests.report.conftest import HYPERLINK_HOST, SUM_HOST, XSS_HOST
         "-2+3",
         "\t=1+1",
         "\r=1+1",
+        " =1+1",
+        "  @SUM(1)",
+        "\n=1",
+        "\u00a0=1+1",
+        "\x00=1",
+        "\u200b=1",
+        " \x1b\u3000+1",
+        "＝1+1",
+        "＋1",
+        "－1",
+        "＠SUM(1)",
+        ' ＝HYPERLINK("http://x")',
     ],
 )
 def test_formula_like_text_is_prefixed_with_a_quote(value: str) -> None:
     assert neutralize(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["NWL-LT-10001", "a=b", "x@y.com", "", 3, -2.5, None])
+@pytest.mark.parametrize(
+    "value", ["NWL-LT-10001", "a=b", "x@y.com", "", "   ", " a=1", "\u00a0", 3, -2.5, None]
+)
 def test_other_values_are_left_alone(value: Any) -> None:
     assert neutralize(value) == value
 
@@ -59,6 +73,7 @@ def test_no_cell_starts_a_formula_and_hostile_hosts_read_as_text(doc: dict[str, 
             if column in ("score", "weight", "points", "rank", "event_count"):
                 continue
             assert not cell.startswith(FORMULA_STARTS), (column, cell)
+            assert not formula_like(cell), (column, cell)
     subjects = {r["subject"] for r in rows if not r["worker_id"]}
     assert {"'" + HYPERLINK_HOST, "'" + SUM_HOST, XSS_HOST} <= subjects
     devices = {r["device"] for r in rows if not r["worker_id"]}

@@ -3,7 +3,8 @@
 A worker without findings (a farm member only) is one row with empty finding columns;
 findings linked to no worker follow with empty worker columns. Host and process names
 come from logs, so every text cell that a spreadsheet would read as a formula (starting
-with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is prefixed with ``'``, and
+with ``=``, ``+``, ``-``, ``@``, tab or carriage return, also after leading white space or
+control characters, and in full-width forms like ``＝``) is prefixed with ``'``, and
 every cell is quoted (OWASP, CSV injection).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,9 +49,30 @@ FINDING_COLUMNS = (
 COLUMNS = WORKER_COLUMNS + FINDING_COLUMNS
 
 
+FORMULA_CHARACTERS = frozenset("=+-@")
+"""Characters that start a formula once a spreadsheet has trimmed what precedes them."""
+
+
+def _skipped(char: str) -> bool:
+    """Characters a spreadsheet may drop or look past before a formula: white space of
+    any kind (no-break spaces too), control and format characters (NUL, zero-width)."""
+    return char.isspace() or unicodedata.category(char)[0] in ("C", "Z")
+
+
+def formula_like(value: str) -> bool:
+    """Whether a spreadsheet could read ``value`` as a formula: it starts with one of
+    :data:`FORMULA_STARTS`, or its first character that is not white space or a control
+    character is ``=``, ``+``, ``-`` or ``@`` or a compatibility form of one (full-width
+    ``＝``, small ``﹫`` …), which some spreadsheets fold to the plain character."""
+    if value.startswith(FORMULA_STARTS):
+        return True
+    first = next((c for c in value if not _skipped(c)), "")
+    return bool(first) and unicodedata.normalize("NFKC", first)[:1] in FORMULA_CHARACTERS
+
+
 def neutralize(value: Any) -> Any:
     """A cell a spreadsheet shows as text: formula-like text gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
 
