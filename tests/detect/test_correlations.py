@@ -1,4 +1,4 @@
-"""Sigma correlations: windows beyond the first, load-time checks of their fields."""
+"""Correlation windows and load-time checks: correlation fields, log sources, ATT&CK."""
 
 from __future__ import annotations
 
@@ -155,3 +155,50 @@ def test_a_misspelt_farmhunt_table_names_the_closest_and_the_known_ones(tmp_path
     (error,) = caught.value.errors
     assert error.startswith(f"{path}:14: log source service 'proces_activity'")
     assert "did you mean 'process_activity'" in error and "network_activity" in error
+
+
+RULE = """\
+id: x.attack
+kind: match
+title: t
+description: d
+severity: low
+weight: 5
+category: endpoint
+fbi_guidance: remote_access
+{attack}false_positives: []
+triage: t
+logsource: {{product: farmhunt, service: process_activity}}
+detection:
+  sel: {{process.file.name: x.exe}}
+  condition: sel
+tests:
+  positive: [{{tables: {{process_activity: [{{process.file.name: x.exe}}]}}}}]
+  negative: [{{tables: {{process_activity: [{{process.file.name: y.exe}}]}}}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "attack,problem",
+    [
+        ("", "missing 'attack'"),
+        ("attack: []\n", "attack must list ATT&CK technique ids"),
+        ("attack: none\n", "needs `attack_none_reason:`"),
+        ("attack: [T1219, remote]\n", "not ATT&CK technique ids: remote"),
+        ("attack: [T1219]\nattack_none_reason: x\n", "goes with `attack: none` only"),
+        ("attack: [T1219.002]\n", None),
+        ("attack: none\nattack_none_reason: no technique fits\n", None),
+    ],
+)
+def test_every_farmhunt_rule_names_a_technique_or_says_why_none_fits(
+    tmp_path: Path, attack: str, problem: str | None
+) -> None:
+    path = tmp_path / "r.yml"
+    path.write_text(RULE.format(attack=attack))
+    if problem is None:
+        (rule,) = load_rules([path]).rules
+        assert rule.attack or rule.attack_none == "no technique fits"
+        return
+    with pytest.raises(RuleError) as caught:
+        load_rules([path])
+    assert any(problem in e for e in caught.value.errors), caught.value.errors

@@ -3,11 +3,18 @@
 A farmhunt rule file holds farmhunt's metadata (``id``, ``kind``, ``category``,
 ``weight`` …), the Sigma body for match and correlation rules, and inline tests. A plain
 Sigma file (SigmaHQ, LOLRMM) loads too: its metadata is derived from Sigma's own fields.
+
+Every farmhunt rule names the ATT&CK techniques it serves (``attack: [T1219.002]``). Where
+none fits, the rule says so explicitly, with the reason shown in docs/rules.md::
+
+    attack: none
+    attack_none_reason: ATT&CK has no technique for faking a user's presence
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -46,6 +53,7 @@ FARMHUNT_KEYS = {
     "subject",
     "enabled",
     "references",
+    "attack_none_reason",
 }
 LEVEL_WEIGHTS = {"informational": 5.0, "low": 10.0, "medium": 20.0, "high": 35.0, "critical": 50.0}
 
@@ -282,6 +290,7 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
         "weight",
         "category",
         "fbi_guidance",
+        "attack",
         "triage",
         "false_positives",
         "tests",
@@ -306,9 +315,7 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     if not isinstance(weight, (int, float)) or not 0 <= weight <= 100:
         errors.append(f"{_at(where, doc, 'weight')}: weight must be a number from 0 to 100")
         weight = 0
-    attack = doc.get("attack", [])
-    if isinstance(attack, str):
-        attack = [attack]
+    attack, attack_none = _attack(where, doc, errors)
     return {
         "id": str(doc.get("id", "")),
         "title": str(doc.get("title", "")),
@@ -317,11 +324,46 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
         "weight": float(weight),
         "category": category,
         "fbi_guidance": guidance,
-        "attack": tuple(str(a) for a in attack),
+        "attack": attack,
+        "attack_none": attack_none,
         "false_positives": tuple(str(f) for f in doc.get("false_positives", []) or []),
         "triage": str(doc.get("triage", "")).strip(),
         "enabled": bool(doc.get("enabled", True)),
     }
+
+
+_TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
+
+
+def _attack(where: str, doc: dict[str, Any], errors: list[str]) -> tuple[tuple[str, ...], str]:
+    """(technique ids, reason none fits): a list of ids, or ``none`` with a reason."""
+    attack = doc.get("attack")
+    reason = " ".join(str(doc.get("attack_none_reason") or "").split())
+    at = _at(where, doc, "attack")
+    if attack is None and "attack" not in doc:
+        return (), ""  # reported as missing
+    if isinstance(attack, str) and attack.strip().lower() == "none":
+        if not reason:
+            errors.append(
+                f"{at}: `attack: none` needs `attack_none_reason:` saying why no technique fits"
+            )
+        return (), reason
+    if reason:
+        errors.append(
+            f"{_at(where, doc, 'attack_none_reason')}: attack_none_reason goes with "
+            "`attack: none` only"
+        )
+    values = [attack] if isinstance(attack, str) else attack
+    if not isinstance(values, list) or not values:
+        errors.append(
+            f"{at}: attack must list ATT&CK technique ids (T1219, T1219.002), or be `none` "
+            "with `attack_none_reason:`"
+        )
+        return (), ""
+    bad = [str(v) for v in values if not _TECHNIQUE.match(str(v))]
+    if bad:
+        errors.append(f"{at}: not ATT&CK technique ids: {', '.join(bad)} (T1219, T1219.002)")
+    return tuple(str(v) for v in values), ""
 
 
 def _tests(where: str, doc: dict[str, Any], errors: list[str]) -> tuple[RuleTest, ...]:
@@ -593,6 +635,7 @@ def _correlation_rule(
             "category": "endpoint",
             "fbi_guidance": "",
             "attack": (),
+            "attack_none": "",
             "false_positives": (),
             "triage": "",
             "enabled": True,

@@ -56,6 +56,7 @@ class Rule:
     category: str
     fbi_guidance: str
     attack: tuple[str, ...]
+    """ATT&CK technique ids; empty only when ``attack_none`` says why none fits."""
     false_positives: tuple[str, ...]
     triage: str
     source: str
@@ -74,6 +75,9 @@ class Rule:
     name: str = ""
     """Sigma ``name`` a correlation can reference (defaults to the id)."""
     enabled: bool = True
+    attack_none: str = ""
+    """Why no ATT&CK technique fits (a rule file's ``attack: none`` with
+    ``attack_none_reason``); empty when ``attack`` names techniques."""
 
 
 @dataclass
