@@ -8,11 +8,15 @@ from typing import Any
 
 import pytest
 import stix2
+from typer.testing import CliRunner
 
+from farmhunt.cli.app import app
 from farmhunt.report import render
 from farmhunt.report.stix_report import SHARE_KINDS, ShareError, parse_share, stix_bundle
+from tests.report.conftest import Scanned
 
 ALL = SHARE_KINDS
+runner = CliRunner()
 
 
 def _parse(bundle: dict[str, Any]) -> Any:
@@ -157,3 +161,24 @@ def test_share_kinds_are_checked() -> None:
     assert parse_share("tool, IP,tool") == ("tool", "ip")
     with pytest.raises(ShareError, match="unknown kind email"):
         parse_share("ip,email")
+
+
+@pytest.mark.parametrize("given", ["", " ", " , "])
+def test_an_empty_share_list_shares_nothing(doc: dict[str, Any], given: str) -> None:
+    assert parse_share(given) == ()
+    bundle = json.loads(render(doc, "stix", parse_share(given)))
+    assert [o["type"] for o in bundle["objects"]] == ["marking-definition", "identity"]
+    _parse(bundle)
+    assert any(c["farm"] for c in doc["clusters"]), "the fixture has farms to share"
+
+
+def test_an_empty_share_on_the_command_line_shares_nothing(scanned: Scanned) -> None:
+    result = runner.invoke(
+        app, ["report", "-w", str(scanned.workspace), "-f", "stix", "--share", ""]
+    )
+    assert result.exit_code == 0, result.output
+    assert {o["type"] for o in json.loads(result.stdout)["objects"]} == {
+        "marking-definition",
+        "identity",
+    }
+    assert "shares nothing" in result.stderr

@@ -232,7 +232,7 @@ def report(
         typer.Option(
             "--share",
             help="STIX only: what may leave the organisation, comma-separated from ip, phone, "
-            "address, tool (default: ip). See docs/reports.md.",
+            "address, tool (default: ip; an empty list shares nothing). See docs/reports.md.",
         ),
     ] = None,
     limit: Annotated[int, typer.Option(help="Workers shown by --format table.")] = 25,

@@ -65,8 +65,13 @@ def run_report(
     except ShareError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2
-    if share and fmt != "stix":
+    if share is not None and fmt != "stix":
         err.print("note: --share only applies to --format stix")
+    elif fmt == "stix" and not kinds:
+        err.print(
+            "note: --share is empty: the bundle shares nothing (only farmhunt's identity and "
+            "the TLP marking)"
+        )
     try:
         ws = Workspace(workspace)
     except WorkspaceError as exc:

@@ -1,9 +1,10 @@
 """``--format stix``: what is safe to share about candidate farms, as a STIX 2.1 bundle.
 
 Only the kinds of values the user chooses (``--share ip,phone,address,tool``; default
-``ip``) of clusters that are farms (at least one link not explained by a shared home)
-are shared; household links are never shared. No worker name, email or id is ever
-written: the bundle is meant to leave the organisation.
+``ip``; an empty ``--share ""`` shares nothing: the bundle holds only farmhunt's
+``identity`` and the TLP marking) of clusters that are farms (at least one link not
+explained by a shared home) are shared; household links are never shared. No worker
+name, email or id is ever written: the bundle is meant to leave the organisation.
 
 - ``ip``: each residential address a farm's workers share → an ``ipv4-addr`` (or
   ``ipv6-addr``) and an ``indicator`` with a STIX pattern, valid from its first sign-in.
@@ -54,8 +55,12 @@ class ShareError(ValueError):
 
 
 def parse_share(text: str | None) -> tuple[str, ...]:
-    """``"ip,phone"`` → ("ip", "phone"); every kind must be one of :data:`SHARE_KINDS`."""
-    if not text:
+    """``"ip,phone"`` → ("ip", "phone"); every kind must be one of :data:`SHARE_KINDS`.
+
+    No ``--share`` at all (``None``) means the default, :data:`DEFAULT_SHARE`; a list
+    given but empty (``--share ""``) means share nothing: what may leave the
+    organisation is never widened behind the user's back."""
+    if text is None:
         return DEFAULT_SHARE
     kinds = tuple(dict.fromkeys(k.strip().lower() for k in text.split(",") if k.strip()))
     unknown = [k for k in kinds if k not in SHARE_KINDS]
@@ -63,7 +68,7 @@ def parse_share(text: str | None) -> tuple[str, ...]:
         raise ShareError(
             f"--share: unknown kind {', '.join(unknown)}; choose from {', '.join(SHARE_KINDS)}"
         )
-    return kinds or DEFAULT_SHARE
+    return kinds
 
 
 def _id(kind: str, *key: str) -> str:
@@ -146,6 +151,12 @@ def stix_bundle(doc: dict[str, Any], share: Iterable[str] = DEFAULT_SHARE) -> di
     """The bundle of the document's farms, with only the ``share`` kinds of values."""
     kinds = set(share)
     bundle = _Bundle(doc["generated_at"])
+    if not kinds:  # nothing may be shared: who made the bundle and its marking, no more
+        return {
+            "type": "bundle",
+            "id": _id("bundle", "nothing shared"),
+            "objects": [TLP_AMBER, *bundle.objects.values()],
+        }
     farms = []
     for cluster in doc["clusters"]:
         if not cluster["farm"]:
