@@ -20,9 +20,11 @@ import queue
 import time
 import traceback
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from farmhunt.ingest.pipeline import (
+    DIRECT_ROWS,
     FileResult,
     IngestOptions,
     Job,
@@ -33,6 +35,7 @@ from farmhunt.ingest.pipeline import (
     finalize,
     plan_file,
     produce,
+    write_segment,
 )
 from farmhunt.sources.base import FileError
 from farmhunt.sources.registry import get_parser
@@ -45,8 +48,12 @@ class WorkerCrashed(RuntimeError):
     """A worker process failed outside any file's own error handling."""
 
 
-def _work(jobs: Any, results: Any, options: IngestOptions) -> None:
-    """A worker: read jobs until told to stop, sending chunks and outcomes back."""
+def _work(jobs: Any, results: Any, options: IngestOptions, root: Path) -> None:
+    """A worker: read jobs until told to stop, sending chunks and outcomes back.
+
+    A large chunk is written to Parquet here and only its file names travel; the
+    parent commits them in order with the rest (see ``DIRECT_ROWS``).
+    """
     while True:
         job: Job | None = jobs.get()
         if job is None:
@@ -54,6 +61,8 @@ def _work(jobs: Any, results: Any, options: IngestOptions) -> None:
         try:
 
             def emit(segment: Segment, job: Job = job) -> None:
+                if segment.rows >= DIRECT_ROWS:
+                    segment = write_segment(root, segment)
                 results.put(("segment", job.import_id, segment))
 
             def progress(_name: str, records: int, _size: int, job: Job = job) -> None:
@@ -71,13 +80,15 @@ def _work(jobs: Any, results: Any, options: IngestOptions) -> None:
 
 
 class _Pool:
-    def __init__(self, workers: int, options: IngestOptions) -> None:
+    def __init__(self, workers: int, options: IngestOptions, root: Path) -> None:
         context = mp.get_context("spawn")
         self.jobs: Any = context.Queue()
         self.results: Any = context.Queue(maxsize=4 * workers)
         # the parent reports progress itself; parser options travel with each worker
         self.processes = [
-            context.Process(target=_work, args=(self.jobs, self.results, options), daemon=True)
+            context.Process(
+                target=_work, args=(self.jobs, self.results, options, root), daemon=True
+            )
             for _ in range(workers)
         ]
         for process in self.processes:
@@ -124,7 +135,7 @@ def ingest_parallel(
     results: dict[int, FileResult] = {}
     in_flight: dict[int, tuple[int, Job]] = {}  # import id → (input index, job)
     window = workers + 1  # keep every worker busy while this process plans the next file
-    pool = _Pool(workers, replace(options, workers=1))
+    pool = _Pool(workers, replace(options, workers=1), workspace.root)
 
     def handle(kind: str, import_id: int, payload: Any) -> None:
         index, job = in_flight[import_id]

@@ -16,8 +16,9 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -37,8 +38,8 @@ from farmhunt.sources.base import (
 from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, open_decompressed, short_text
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
-from farmhunt.store.manifest import ChunkEntry
-from farmhunt.store.workspace import Workspace
+from farmhunt.store.manifest import ChunkEntry, TableFile
+from farmhunt.store.workspace import Workspace, chunk_path
 
 ProgressFn = Callable[[str, int, int], None]
 """Called as (file, records read so far, bytes hint) while a file is read."""
@@ -451,10 +452,37 @@ class Segment:
     rejected: int
     complete: bool = False
     """The import's last chunk: committing it completes the import."""
+    written: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Table → (workspace-relative path, rows) of Parquet files a parsing process has
+    already written for this chunk (see :func:`write_segment`); ``tables`` is then empty."""
 
     @property
     def rows(self) -> int:
         return self.stored + self.rejected
+
+
+DIRECT_ROWS = 2_000
+"""A chunk this large is written to Parquet by the process that parsed it.
+
+Sending it to the committing process instead costs a pickle, a pipe and an unpickle
+of every row (a third of a parsing process's time in a parallel ingest), and leaves
+that one process writing every file while the parsers wait. Smaller chunks (a log
+per host and day) still travel to be batched, so the store does not fill with tiny
+files."""
+
+
+def write_segment(root: Path, segment: Segment) -> Segment:
+    """The chunk with its tables written to their own Parquet files, ready to commit.
+
+    The files are not visible to readers until the manifest commits them; a crash
+    before that leaves them to the next writer's sweep or to be overwritten on resume.
+    """
+    written = {}
+    for table, data in segment.tables.items():
+        target = chunk_path(root, table, segment.import_id, segment.seq)
+        write_atomic(data, target)
+        written[table] = (str(target.relative_to(root)), data.num_rows)
+    return replace(segment, tables={}, written=written)
 
 
 class _Batch:
@@ -486,27 +514,41 @@ class _Batch:
         )
 
     def add(self, segment: Segment) -> None:
+        if segment.written and all(s.import_id != segment.import_id for s in self.segments):
+            # Already on disk and in order (nothing of its import is pending): commit it
+            # now, so a large file's progress is durable without flushing the small ones.
+            self._commit([segment])
+            return
         self.segments.append(segment)
-        self.rows += segment.rows
+        self.rows += segment.rows if segment.tables else 0
         if self.rows >= self.limit:
             self.commit()
 
     def commit(self) -> None:
-        if not self.segments:
-            return
-        # Files are named after the batch's first chunk with rows: unique, like a chunk.
-        first = next((s for s in self.segments if s.tables), self.segments[0])
-        name = f"i{first.import_id}-c{first.seq}.parquet"
+        if self.segments:
+            self._commit(self.segments)
+        self.segments, self.rows = [], 0
+
+    def _commit(self, segments: list[Segment]) -> None:
+        # The batch's own files are named after its first chunk with rows: unique, like
+        # a chunk, and never a name a parsing process wrote (that chunk has no tables).
+        first = next((s for s in segments if s.tables), segments[0])
         by_table: dict[str, list[Any]] = {}
-        for segment in self.segments:
+        for segment in segments:
             for table, data in segment.tables.items():
                 by_table.setdefault(table, []).append(data)
-        files: dict[str, tuple[str, int, int, int]] = {}
+        files: list[TableFile] = []
+        batch_file: dict[str, str] = {}
         for table, parts in by_table.items():
             data = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-            target = self.ws.table_dir(table) / name
+            target = chunk_path(self.ws.root, table, first.import_id, first.seq)
             write_atomic(data, target)
-            files[table] = (self.ws.relative(target), data.num_rows, first.import_id, first.seq)
+            batch_file[table] = self.ws.relative(target)
+            files.append(
+                TableFile(table, batch_file[table], data.num_rows, first.import_id, first.seq)
+            )
+        for s in segments:
+            files.extend(TableFile(t, p, n, s.import_id, s.seq) for t, (p, n) in s.written.items())
         chunks = [
             ChunkEntry(
                 s.import_id,
@@ -514,14 +556,16 @@ class _Batch:
                 s.records_end,
                 s.stored,
                 s.rejected,
-                {t: files[t][0] for t in s.tables},
+                {
+                    **{t: batch_file[t] for t in s.tables},
+                    **{t: p for t, (p, _) in s.written.items()},
+                },
             )
-            for s in self.segments
-            if s.tables
+            for s in segments
+            if s.tables or s.written
         ]
-        complete = [s.import_id for s in self.segments if s.complete]
+        complete = [s.import_id for s in segments if s.complete]
         self.ws.manifest.commit_chunks(chunks, files, complete)
-        self.segments, self.rows = [], 0
         self.heads = {i: v for i, v in self.heads.items() if i not in complete}
 
 

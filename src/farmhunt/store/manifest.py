@@ -128,6 +128,17 @@ class ChunkEntry:
     """Table → the Parquet file (relative path) holding this chunk's rows of it."""
 
 
+@dataclass(frozen=True)
+class TableFile:
+    """One committed Parquet file of a store table, named after the chunk that made it."""
+
+    table: str
+    path: str
+    rows: int
+    import_id: int
+    seq: int
+
+
 def _import(row: tuple[object, ...]) -> ImportRow:
     values = list(row)
     values[6] = bool(values[6])
@@ -272,20 +283,21 @@ class Manifest:
                     {t: p for t, (p, _) in files.items()},
                 )
             ],
-            {t: (p, n, import_id, seq) for t, (p, n) in files.items()},
+            [TableFile(t, p, n, import_id, seq) for t, (p, n) in files.items()],
         )
 
     def commit_chunks(
         self,
         chunks: list[ChunkEntry],
-        files: dict[str, tuple[str, int, int, int]],
+        files: list[TableFile],
         complete: list[int] | tuple[int, ...] = (),
     ) -> None:
         """Record chunks of one or more imports, the files holding them, and the imports
         they complete, in one transaction.
 
-        ``files`` maps table → (path, rows, import_id, seq); a file may hold rows of
-        several chunks (small files are written together). An import named in
+        A file may hold rows of several chunks (small files are written together), and
+        a table may get several files in one commit (large chunks written by the
+        parsing processes, beside the batch's own file). An import named in
         ``complete`` is marked complete in the same transaction, so it is complete
         exactly when its last rows are visible.
         """
@@ -308,7 +320,7 @@ class Manifest:
             )
             self._db.executemany(
                 "INSERT INTO table_files VALUES (?, ?, ?, ?, ?)",
-                [(t, p, i, s, n) for t, (p, n, i, s) in files.items()],
+                [(f.table, f.path, f.import_id, f.seq, f.rows) for f in files],
             )
             self._db.executemany(
                 "UPDATE imports SET records_done = ?, stored = stored + ?, rejected = rejected + ? "

@@ -40,6 +40,12 @@ class WorkspaceError(RuntimeError):
     """The workspace cannot be used (missing, locked, not a workspace)."""
 
 
+def chunk_path(root: Path, table: str, import_id: int, seq: int) -> Path:
+    """Where a chunk's rows of ``table`` go: named after the chunk, so unique, and the
+    same on a resumed run, which overwrites what a crashed one left uncommitted."""
+    return root / "tables" / table / f"i{import_id}-c{seq}.parquet"
+
+
 class Workspace:
     """Open (creating if asked) a workspace directory."""
 
