@@ -3,7 +3,8 @@
 Columns are named by their OCSF attribute path flattened with dots
 (``src_endpoint.ip``), so a rule or an analyst can use the OCSF documentation as the
 data dictionary. Values OCSF has no attribute for live in ``unmapped.<name>`` columns
-(OCSF's own ``unmapped`` object, flattened) so they stay queryable.
+(OCSF's own ``unmapped`` object, flattened) so they stay queryable. A few columns that
+OCSF 1.8 lacks are kept under OCSF-like names and marked ``extension`` (see :class:`Column`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Column:
     name: str
     type: ColumnType
     description: str
+    extension: bool = False
+    """A farmhunt extension: the name reads like an OCSF attribute path but the class has
+    no such attribute in OCSF 1.8 (e.g. ``src_endpoint.is_proxy``), or farmhunt's own
+    provenance (``raw_source.*``). Kept under its name because rules, reports and golden
+    files use it; marked so that nobody takes it for OCSF."""
 
     @property
     def arrow_type(self) -> pa.DataType:

@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
-from farmhunt.schema.model import OCSF_VERSION
-from farmhunt.schema.tables import BASE, STORE_TABLES
+from farmhunt.schema.model import OCSF_VERSION, Column, Table
+from farmhunt.schema.tables import BASE, DERIVED_TABLES, STORE_TABLES
 
 _BASE_NAMES = {c.name for c in BASE}
+EXTENSION = "farmhunt extension"
+"""How the reference marks a column that is not an OCSF attribute of its class."""
+
+
+def _ocsf_rows(columns: list[Column]) -> list[str]:
+    """Columns of an OCSF event table, each marked as OCSF or as a farmhunt extension."""
+    rows = ["| column | type | OCSF | meaning |", "| --- | --- | --- | --- |"]
+    for c in columns:
+        origin = EXTENSION if c.extension else OCSF_VERSION
+        rows.append(f"| `{c.name}` | {c.type} | {origin} | {c.description} |")
+    return rows
+
+
+def _plain_rows(columns: list[Column]) -> list[str]:
+    """Columns of a farmhunt table (not an OCSF class: nothing to mark)."""
+    rows = ["| column | type | meaning |", "| --- | --- | --- |"]
+    return rows + [f"| `{c.name}` | {c.type} | {c.description} |" for c in columns]
+
+
+def _table(table: Table, level: str) -> list[str]:
+    uid = f"class_uid {table.class_uid}" if table.class_uid is not None else "farmhunt table"
+    lines = ["", f"{level} `{table.name}`: {table.class_name} ({uid})", "", table.description]
+    if table.ocsf_note:
+        lines += ["", f"Note: {table.ocsf_note}"]
+    if table.activities and len(table.activities) > 2:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(table.activities.items()))
+        lines += ["", f"Activities: {acts}."]
+    if table.class_uid is None:
+        if table.columns:
+            lines += ["", *_plain_rows(list(table.columns))]
+        return lines
+    own = [c for c in table.columns if c.name not in _BASE_NAMES]
+    if own:
+        lines += ["", *_ocsf_rows(own)]
+    return lines
 
 
 def render_markdown() -> str:
-    """Markdown describing every store table; a test keeps docs/schema.md equal to it."""
+    """Markdown describing every store and derived table; a test keeps docs/schema.md equal
+    to it."""
     lines = [
         "# Store schema reference",
         "",
@@ -19,22 +55,26 @@ def render_markdown() -> str:
         "attribute paths flattened with dots. Values OCSF has no attribute for are kept in",
         "`unmapped` (JSON) or, where rules need them, in `unmapped.<name>` columns.",
         "",
+        f"The OCSF column says whether a column is an OCSF {OCSF_VERSION} attribute of its",
+        f"class or a **{EXTENSION}**: a value farmhunt keeps under an OCSF-like name that",
+        "the class does not define (for example `src_endpoint.is_proxy`), or farmhunt's own",
+        "provenance (`raw_source.*`). Extensions keep their names because rules and reports",
+        "use them; other OCSF tools will not know them.",
+        "",
         "## Columns every event table has",
         "",
-        "| column | type | meaning |",
-        "| --- | --- | --- |",
+        *_ocsf_rows(list(BASE)),
     ]
-    lines += [f"| `{c.name}` | {c.type} | {c.description} |" for c in BASE]
     for table in STORE_TABLES.values():
-        uid = f"class_uid {table.class_uid}" if table.class_uid is not None else "farmhunt table"
-        lines += ["", f"## `{table.name}`: {table.class_name} ({uid})", "", table.description]
-        if table.ocsf_note:
-            lines += ["", f"Note: {table.ocsf_note}"]
-        if table.activities and len(table.activities) > 2:
-            acts = ", ".join(f"{k} {v}" for k, v in sorted(table.activities.items()))
-            lines += ["", f"Activities: {acts}."]
-        own = [c for c in table.columns if c.name not in _BASE_NAMES or table.class_uid is None]
-        if own:
-            lines += ["", "| column | type | meaning |", "| --- | --- | --- |"]
-            lines += [f"| `{c.name}` | {c.type} | {c.description} |" for c in own]
+        lines += _table(table, "##")
+    lines += [
+        "",
+        "## Derived tables",
+        "",
+        "Computed from the stored events by `farmhunt resolve`, `enrich`, `detect` and",
+        "`score` (and `farmhunt scan`, which runs them all), and replaced whole on each run.",
+        "They are farmhunt tables, not OCSF classes.",
+    ]
+    for table in DERIVED_TABLES.values():
+        lines += _table(table, "###")
     return "\n".join(lines) + "\n"

@@ -7,11 +7,34 @@ parsers to fill it, for the store to keep it and for ``docs/schema.md`` to docum
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from farmhunt.schema.model import Column, ColumnType, Table
 
 
 def _cols(*specs: tuple[str, ColumnType, str]) -> tuple[Column, ...]:
     return tuple(Column(n, t, d) for n, t, d in specs)
+
+
+def _mark_extensions(
+    name: str, cols: tuple[Column, ...], marks: tuple[str, ...]
+) -> tuple[Column, ...]:
+    """Mark the columns named in ``marks`` (a name, or a prefix ending in ".") as extensions.
+
+    A mark that matches no column is an error: the list must stay true to the table.
+    """
+    for mark in marks:
+        if not any(
+            c.name == mark or (mark.endswith(".") and c.name.startswith(mark)) for c in cols
+        ):
+            raise ValueError(f"table {name}: extension mark {mark!r} matches no column")
+
+    def marked(column: Column) -> bool:
+        return any(
+            column.name == m or (m.endswith(".") and column.name.startswith(m)) for m in marks
+        )
+
+    return tuple(replace(c, extension=True) if marked(c) else c for c in cols)
 
 
 BASE = _cols(
@@ -53,6 +76,8 @@ BASE = _cols(
     ),
     ("raw_source.format", "string", "farmhunt format name that parsed it."),
 )
+BASE = _mark_extensions("every event table", BASE, ("raw_source.",))
+"""``raw_source.*`` is farmhunt's provenance, not OCSF: marked as extensions."""
 
 _ENDPOINT_FIELDS: tuple[tuple[str, ColumnType, str], ...] = (
     ("ip", "string", "IP address."),
@@ -155,10 +180,14 @@ def _event(
     activities: dict[int, str],
     *extra: tuple[Column, ...],
     note: str = "",
+    extensions: tuple[str, ...] = (),
 ) -> Table:
+    """One OCSF event class as a table; ``extensions`` names the columns (or "prefix."
+    groups) this class has no OCSF 1.8 attribute for (see :attr:`Column.extension`)."""
     cols: tuple[Column, ...] = BASE
     for group in extra:
         cols += group
+    cols = _mark_extensions(name, cols, extensions)
     return Table(
         name=name,
         class_uid=class_uid,
@@ -236,6 +265,7 @@ TABLES: dict[str, Table] = {
                 ("package.install_time", "timestamp", "When it was installed."),
             ),
             _OSQUERY_ACTION,
+            extensions=("package.path", "package.install_time"),
         ),
         _event(
             "peripheral_device_query",
@@ -279,6 +309,7 @@ TABLES: dict[str, Table] = {
                 ("unmapped.usb_vendor_id", "string", "USB vendor id, 4 lowercase hex digits."),
                 ("unmapped.usb_product_id", "string", "USB product id, 4 lowercase hex digits."),
             ),
+            extensions=("peripheral_device.",),
         ),
         _event(
             "network_connection_query",
@@ -297,6 +328,7 @@ TABLES: dict[str, Table] = {
             _QUERY_RESULT,
             _OSQUERY_ACTION,
             note=_QUERY_NOTE,
+            extensions=("src_endpoint.", "dst_endpoint."),
         ),
         _event(
             "user_session_query",
@@ -316,6 +348,7 @@ TABLES: dict[str, Table] = {
             _QUERY_RESULT,
             _OSQUERY_ACTION,
             note=_QUERY_NOTE,
+            extensions=("user.", "src_endpoint."),
         ),
         _event(
             "admin_group_query",
@@ -332,6 +365,7 @@ TABLES: dict[str, Table] = {
             _QUERY_RESULT,
             _OSQUERY_ACTION,
             note=_QUERY_NOTE,
+            extensions=("user.",),
         ),
         _event(
             "device_inventory_info",
@@ -365,6 +399,7 @@ TABLES: dict[str, Table] = {
             _CONNECTION,
             _process("process", "Process"),
             _TLS,
+            extensions=("process.",),
         ),
         _event(
             "dns_activity",
@@ -385,6 +420,7 @@ TABLES: dict[str, Table] = {
                 ("connection_info.protocol_name", "string", "Transport protocol."),
                 ("connection_info.uid", "string", "Connection id (Zeek uid)."),
             ),
+            extensions=("process.",),
         ),
         _event(
             "http_activity",
@@ -438,6 +474,7 @@ TABLES: dict[str, Table] = {
                     "Product id the RDP client reports (stable per client install).",
                 ),
             ),
+            extensions=("session.",),
         ),
         _event(
             "authentication",
@@ -502,6 +539,12 @@ TABLES: dict[str, Table] = {
                     "Entra risk detections (anonymizedIPAddress, impossibleTravel…).",
                 ),
             ),
+            extensions=(
+                "src_endpoint.is_proxy",
+                "src_endpoint.device.",
+                "risk_level",
+                "risk_details",
+            ),
         ),
         _event(
             "account_change",
@@ -527,6 +570,7 @@ TABLES: dict[str, Table] = {
             _endpoint("src_endpoint", "Client"),
             _HTTP,
             _cols(("src_endpoint.is_proxy", "bool", "Source flags the address as a proxy/VPN.")),
+            extensions=("src_endpoint.is_proxy",),
         ),
         _event(
             "group_management",
@@ -550,6 +594,7 @@ TABLES: dict[str, Table] = {
             _endpoint("src_endpoint", "Client"),
             _HTTP,
             _cols(("src_endpoint.is_proxy", "bool", "Source flags the address as a proxy/VPN.")),
+            extensions=("src_endpoint.is_proxy",),
         ),
         _event(
             "api_activity",
@@ -600,6 +645,7 @@ TABLES: dict[str, Table] = {
                     "SSH or deploy key fingerprint (GitHub public_key.*, deploy key pushes).",
                 ),
             ),
+            extensions=("src_endpoint.is_proxy", "resource."),
         ),
         _event(
             "file_hosting_activity",
@@ -645,6 +691,7 @@ TABLES: dict[str, Table] = {
                     "Whether a sharing change reached outside the domain (external/internal).",
                 ),
             ),
+            extensions=("file.visibility", "dst_user."),
         ),
         _event(
             "base_event",
