@@ -33,6 +33,7 @@ from farmhunt.ingest.pipeline import (
     Segment,
     _Batch,
     finalize,
+    pending_blocks,
     plan_file,
     produce,
     write_segment,
@@ -163,10 +164,10 @@ def ingest_parallel(
             handle(*pool.get())
         batch.commit()
 
-    def settle(head: str | None = None, content: str | None = None) -> None:
+    def settle(content: str | None = None, continued_by: str | None = None) -> None:
         jobs = [job for _, job in in_flight.values()]
-        if any(j.head == head or j.content == content for j in jobs) or batch.holds(
-            head=head, content=content
+        if any(pending_blocks(j, content, continued_by) for j in jobs) or batch.holds(
+            content=content, continued_by=continued_by
         ):
             drain()
 
@@ -187,7 +188,7 @@ def ingest_parallel(
             if isinstance(planned, FileResult):
                 report(index, planned)
                 continue
-            batch.track(planned.import_id, planned.head, planned.content)
+            batch.track(planned)
             in_flight[planned.import_id] = (index, planned)
             pool.jobs.put(planned)
         drain()

@@ -150,8 +150,8 @@ def ingest_file(
     shared = batch or _Batch(workspace, options.chunk_rows)
     started = time.perf_counter()
 
-    def settle(head: str | None = None, content: str | None = None) -> None:
-        if shared.holds(head=head, content=content):
+    def settle(content: str | None = None, continued_by: str | None = None) -> None:
+        if shared.holds(content=content, continued_by=continued_by):
             shared.commit()
 
     try:
@@ -160,7 +160,7 @@ def ingest_file(
             result = planned
         else:
             parser = get_parser(planned.format)
-            shared.track(planned.import_id, planned.head, planned.content)
+            shared.track(planned)
             try:
                 outcome = produce(planned, parser, options, shared.add, progress, workspace)
             except KeyboardInterrupt:
@@ -195,6 +195,8 @@ class Job:
     status: str
     """imported, resumed or appended."""
     size: int
+    length: int
+    """Bytes of decompressed content (``size`` is the file's size on disk)."""
 
 
 @dataclass
@@ -215,8 +217,41 @@ class Outcome:
 
 
 Settle = Callable[..., None]
-"""Called as settle(head=…) or settle(content=…) before the manifest is asked about a
-file: makes sure no import of this run with that digest is still uncommitted."""
+"""Called before the manifest is asked about a file, as settle(continued_by=path) —
+no import of this run that ``path`` continues (its content is a prefix of the file's)
+is still uncommitted — or settle(content=…): none with that content is."""
+
+
+def continues(path: str, job: Job) -> bool:
+    """Whether ``path`` starts with exactly the content ``job`` imports (appended to it).
+
+    Asked only of this run's uncommitted imports with the same first line: Zeek, CSV and
+    other headed logs share that line across unrelated files, and settling each of them
+    serialised the whole run; comparing the prefix settles only a real continuation.
+    """
+    digest = hashlib.sha256()
+    left = job.length
+    try:
+        with open_decompressed(path) as binary:
+            while left > 0:
+                block = binary.read(min(left, 1 << 20))
+                if not block:
+                    return False
+                digest.update(block)
+                left -= len(block)
+    except (OSError, EOFError):
+        return True  # unreadable here: settle, the careful answer
+    return digest.hexdigest() == job.content
+
+
+def pending_blocks(job: Job, content: str | None, continued_by: str | None) -> bool:
+    """Whether the uncommitted ``job`` must be committed before a file with ``content``,
+    or the file ``continued_by``, is planned."""
+    if content is not None and job.content == content:
+        return True
+    if continued_by is None:
+        return False
+    return job.head == head_digest(continued_by) and continues(continued_by, job)
 
 
 def plan_file(
@@ -236,7 +271,7 @@ def plan_file(
     parser = get_parser(options.format) if options.format else choose_parser(sample)
     manifest = workspace.manifest
     head = head_digest(path)
-    settle(head=head)  # an earlier file of this run may be the one this one extends
+    settle(continued_by=path)  # an earlier file of this run may be the one this one extends
     candidates = manifest.append_candidates(head, parser.name) if parser.line_oriented else []
     print_ = fingerprint(path, [c.size for c in candidates])
     settle(content=print_.content_sha256)  # the same content earlier in this run
@@ -294,6 +329,7 @@ def plan_file(
         sample.encoding or "utf-8",
         status,
         os.path.getsize(path),
+        print_.size,
     )
 
 
@@ -499,17 +535,18 @@ class _Batch:
         self.ws, self.limit = ws, rows
         self.segments: list[Segment] = []
         self.rows = 0
-        self.heads: dict[int, tuple[str, str]] = {}
+        self.jobs: dict[int, Job] = {}
 
-    def track(self, import_id: int, head: str, content: str) -> None:
-        self.heads[import_id] = (head, content)
+    def track(self, job: Job) -> None:
+        self.jobs[job.import_id] = job
 
-    def holds(self, *, head: str | None = None, content: str | None = None) -> bool:
-        """Whether a pending (uncommitted) import has this head or content digest."""
+    def holds(self, *, content: str | None = None, continued_by: str | None = None) -> bool:
+        """Whether a pending (uncommitted) import has this content, or is continued by
+        the file ``continued_by``."""
         pending = {s.import_id for s in self.segments}
         return any(
-            (head is not None and h == head) or (content is not None and c == content)
-            for i, (h, c) in self.heads.items()
+            pending_blocks(job, content, continued_by)
+            for i, job in self.jobs.items()
             if i in pending
         )
 
@@ -566,7 +603,7 @@ class _Batch:
         ]
         complete = [s.import_id for s in segments if s.complete]
         self.ws.manifest.commit_chunks(chunks, files, complete)
-        self.heads = {i: v for i, v in self.heads.items() if i not in complete}
+        self.jobs = {i: v for i, v in self.jobs.items() if i not in complete}
 
 
 class _ChunkWriter:
