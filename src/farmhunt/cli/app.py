@@ -117,11 +117,17 @@ def enrich(
 
 
 @app.command()
-def stats(workspace: WorkspaceOpt) -> None:
+def stats(
+    workspace: WorkspaceOpt,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="List every unresolved and ambiguous identifier, not the top."),
+    ] = False,
+) -> None:
     """What is stored: per table, per source, time range, imports and quarantine."""
     from farmhunt.cli.stats_view import show_stats
 
-    raise typer.Exit(show_stats(workspace, console, err))
+    raise typer.Exit(show_stats(workspace, console, err, show_all))
 
 
 @app.command()

@@ -24,6 +24,7 @@ from farmhunt.sources.hr.parser import COLUMN_MAP_OPTION
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
 TOP_UNRESOLVED = 15
+"""Unresolved (and ambiguous) identifiers ``farmhunt stats`` lists unless given ``--all``."""
 
 
 def parser_options(column_map: str | None, err: Console) -> dict[str, Any] | None:
@@ -110,8 +111,14 @@ def run_resolve(workspace: Path, aliases: Path | None, console: Console, err: Co
     return code
 
 
-def show_identity(con: duckdb.DuckDBPyConnection, console: Console) -> None:
-    """The roster, inventory and identity sections of ``farmhunt stats``."""
+def show_identity(
+    con: duckdb.DuckDBPyConnection, console: Console, limit: int | None = TOP_UNRESOLVED
+) -> None:
+    """The roster, inventory and identity sections of ``farmhunt stats``.
+
+    ``limit`` caps the unresolved and ambiguous lists (None lists every identifier); a
+    capped list says how many it left out and how to see them.
+    """
     rows = con.execute(
         'SELECT count(*), count(DISTINCT employee_id), count(DISTINCT "raw_source.file") '
         "FROM workers"
@@ -138,19 +145,29 @@ def show_identity(con: duckdb.DuckDBPyConnection, console: Console) -> None:
         table.add_row(text(method), f"{count:,}", f"{events or 0:,}")
     console.print(table)
 
+    counts = dict(
+        con.execute(
+            "SELECT method, count(*) FROM worker_links "
+            "WHERE method IN ('unresolved', 'ambiguous') GROUP BY 1"
+        ).fetchall()
+    )
     unresolved = con.execute(
         "SELECT identifier_type, identifier, event_count, seen_in, evidence FROM worker_links "
         "WHERE method = 'unresolved' ORDER BY event_count DESC, identifier LIMIT ?",
-        [TOP_UNRESOLVED],
+        [limit],
     ).fetchall()
     if unresolved:
+        total = counts.get("unresolved", len(unresolved))
+        shown = f"all {total:,}"
+        if total > len(unresolved):
+            shown = f"top {len(unresolved)} of {total:,} by events"
         table = Table(
             "type",
             "identifier",
             "events",
             "seen in",
             "why",
-            title=f"Unresolved identifiers (top {TOP_UNRESOLVED} by events)",
+            title=f"Unresolved identifiers ({shown})",
         )
         for kind, ident, events, seen, why in unresolved:
             table.add_row(
@@ -161,10 +178,11 @@ def show_identity(con: duckdb.DuckDBPyConnection, console: Console) -> None:
                 text(why, limit=120),
             )
         console.print(table)
+        _more(console, total - len(unresolved), "unresolved")
     ambiguous = con.execute(
         "SELECT identifier_type, identifier, event_count, candidates FROM worker_links "
         "WHERE method = 'ambiguous' ORDER BY event_count DESC, identifier LIMIT ?",
-        [TOP_UNRESOLVED],
+        [limit],
     ).fetchall()
     if ambiguous:
         table = Table(
@@ -178,3 +196,13 @@ def show_identity(con: duckdb.DuckDBPyConnection, console: Console) -> None:
                 text(", ".join(candidates or []), limit=120),
             )
         console.print(table)
+        _more(console, counts.get("ambiguous", len(ambiguous)) - len(ambiguous), "ambiguous")
+
+
+def _more(console: Console, left: int, what: str) -> None:
+    """Say that a capped list left identifiers out, and how to see them all."""
+    if left > 0:
+        console.print(
+            f"… and {left:,} more {what} identifiers: `farmhunt stats --all` lists every one "
+            f"(or query the worker_links table: method = '{what}')."
+        )

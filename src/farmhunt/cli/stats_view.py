@@ -7,13 +7,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.identity_view import show_identity
+from farmhunt.cli.identity_view import TOP_UNRESOLVED, show_identity
 from farmhunt.cli.safe import text
 from farmhunt.schema import TABLES
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
 
-def show_stats(workspace: Path, console: Console, err: Console) -> int:
+def show_stats(workspace: Path, console: Console, err: Console, show_all: bool = False) -> int:
+    """Print the store's contents; ``show_all`` lists every unresolved identifier."""
     try:
         ws = Workspace(workspace)
     except WorkspaceError as exc:
@@ -76,7 +77,7 @@ def show_stats(workspace: Path, console: Console, err: Console) -> int:
             console.print(table)
         else:
             console.print("Quarantine is empty.")
-        show_identity(con, console)
+        show_identity(con, console, None if show_all else TOP_UNRESOLVED)
     return 0
 
 
