@@ -135,7 +135,9 @@ def ingest_parallel(
     batch = _Batch(workspace, options.chunk_rows)
     results: dict[int, FileResult] = {}
     in_flight: dict[int, tuple[int, Job]] = {}  # import id → (input index, job)
-    window = workers + 1  # keep every worker busy while this process plans the next file
+    # Several files queued per worker: a small file (a host's log of one day) parses in
+    # milliseconds, and with one spare a worker waited on every round trip to this process.
+    window = 4 * workers
     pool = _Pool(workers, replace(options, workers=1), workspace.root)
 
     def handle(kind: str, import_id: int, payload: Any) -> None:
@@ -164,7 +166,7 @@ def ingest_parallel(
             handle(*pool.get())
         batch.commit()
 
-    def settle(content: str | None = None, continued_by: str | None = None) -> None:
+    def settle(content: str | None = None, continued_by: tuple[str, str] | None = None) -> None:
         jobs = [job for _, job in in_flight.values()]
         if any(pending_blocks(j, content, continued_by) for j in jobs) or batch.holds(
             content=content, continued_by=continued_by

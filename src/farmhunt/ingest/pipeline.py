@@ -150,7 +150,7 @@ def ingest_file(
     shared = batch or _Batch(workspace, options.chunk_rows)
     started = time.perf_counter()
 
-    def settle(content: str | None = None, continued_by: str | None = None) -> None:
+    def settle(content: str | None = None, continued_by: tuple[str, str] | None = None) -> None:
         if shared.holds(content=content, continued_by=continued_by):
             shared.commit()
 
@@ -217,9 +217,9 @@ class Outcome:
 
 
 Settle = Callable[..., None]
-"""Called before the manifest is asked about a file, as settle(continued_by=path) —
-no import of this run that ``path`` continues (its content is a prefix of the file's)
-is still uncommitted — or settle(content=…): none with that content is."""
+"""Called before the manifest is asked about a file, as settle(continued_by=(path,
+head digest)) — no import of this run that ``path`` continues (its content is a prefix
+of the file's) is still uncommitted — or settle(content=…): none with that content is."""
 
 
 def continues(path: str, job: Job) -> bool:
@@ -244,14 +244,15 @@ def continues(path: str, job: Job) -> bool:
     return digest.hexdigest() == job.content
 
 
-def pending_blocks(job: Job, content: str | None, continued_by: str | None) -> bool:
+def pending_blocks(job: Job, content: str | None, continued_by: tuple[str, str] | None) -> bool:
     """Whether the uncommitted ``job`` must be committed before a file with ``content``,
-    or the file ``continued_by``, is planned."""
+    or the file ``continued_by`` (path, head digest), is planned."""
     if content is not None and job.content == content:
         return True
     if continued_by is None:
         return False
-    return job.head == head_digest(continued_by) and continues(continued_by, job)
+    path, head = continued_by
+    return job.head == head and continues(path, job)
 
 
 def plan_file(
@@ -271,7 +272,7 @@ def plan_file(
     parser = get_parser(options.format) if options.format else choose_parser(sample)
     manifest = workspace.manifest
     head = head_digest(path)
-    settle(continued_by=path)  # an earlier file of this run may be the one this one extends
+    settle(continued_by=(path, head))  # an earlier file of this run may be the one it extends
     candidates = manifest.append_candidates(head, parser.name) if parser.line_oriented else []
     print_ = fingerprint(path, [c.size for c in candidates])
     settle(content=print_.content_sha256)  # the same content earlier in this run
@@ -540,7 +541,9 @@ class _Batch:
     def track(self, job: Job) -> None:
         self.jobs[job.import_id] = job
 
-    def holds(self, *, content: str | None = None, continued_by: str | None = None) -> bool:
+    def holds(
+        self, *, content: str | None = None, continued_by: tuple[str, str] | None = None
+    ) -> bool:
         """Whether a pending (uncommitted) import has this content, or is continued by
         the file ``continued_by``."""
         pending = {s.import_id for s in self.segments}
