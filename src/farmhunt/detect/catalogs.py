@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from farmhunt.enrich.indicators import Indicators
 from farmhunt.reference import (
     ipkvm_devices,
     mouse_jigglers,
@@ -99,15 +100,20 @@ def default_placeholders() -> dict[str, tuple[str, ...]]:
         "mouse_jiggler_packages": tuple(sorted({p.lower() for j in jigglers for p in j.packages})),
         # from the settings' allow.remote_tools (see settings_placeholders); empty by default
         "approved_remote_tools": (),
+        # from the analyst's anydesk_ids.txt (see indicator_placeholders); empty by default
+        "indicator_anydesk_ids": (),
         "approved_remote_executables": (),
         **endpoint_placeholders(),
     }
 
 
-def settings_placeholders(settings: object) -> dict[str, tuple[str, ...]]:
+def settings_placeholders(
+    settings: object, indicators: Indicators | None = None
+) -> dict[str, tuple[str, ...]]:
     """Placeholders from the configuration: the organisation's approved remote tools
     (names as the LOLRMM catalog or the software inventory spell them) and their
-    executables, so rules can leave sanctioned remote support out."""
+    executables, so rules can leave sanctioned remote support out; and the analyst's
+    indicator lists (:func:`indicator_placeholders`)."""
     approved = tuple(getattr(getattr(settings, "allow", None), "remote_tools", ()) or ())
     wanted = {name.lower() for name in approved}
     executables = sorted(
@@ -121,11 +127,56 @@ def settings_placeholders(settings: object) -> dict[str, tuple[str, ...]]:
     families = approved_placeholders(settings)
     return {
         **default_placeholders(),
+        **indicator_placeholders(indicators),
         **families,
         "approved_remote_tools": tuple(sorted(wanted)),
         "approved_remote_executables": tuple(
             sorted(set(executables) | set(families["approved_remote_executables"]))
         ),
+    }
+
+
+def indicator_placeholders(indicators: Indicators | None) -> dict[str, tuple[str, ...]]:
+    """The remote-control placeholders widened by ``tools.txt``, and the listed AnyDesk
+    ids as ``%indicator_anydesk_ids%``.
+
+    A listed tool name counts as a remote-control tool for the endpoint rules: the
+    executables of every LOLRMM entry of that name (also entries the scope file leaves
+    out as not remote control, such as mesh VPNs), and the name itself as a process
+    name (``name``, ``name.exe``) and a software-inventory name (as listed, ``.app``, the
+    deb spelling, or followed by a version). The approved list still wins.
+    """
+    base = endpoint_placeholders()
+    listed = [name for name, _label in indicators.tools.items()] if indicators else []
+    ids = [value for value, _label in indicators.anydesk_ids.items()] if indicators else []
+    if not listed:
+        return {"indicator_anydesk_ids": tuple(ids)}
+    wanted = set(listed)
+    executables = {
+        e.lower() for t in remote_access_tools() if t.name.lower() in wanted for e in t.executables
+    }
+    executables |= {f"{name}.exe" for name in listed}
+    return {
+        "remote_control_executables": tuple(
+            sorted(set(base["remote_control_executables"]) | executables)
+        ),
+        "remote_control_process_names": tuple(
+            sorted(
+                set(base["remote_control_process_names"])
+                | set(listed)
+                | {_exe_stem(e) for e in executables}
+            )
+        ),
+        "remote_control_package_names": tuple(
+            sorted(
+                set(base["remote_control_package_names"])
+                | {f for name in listed for f in _package_forms(name)}
+            )
+        ),
+        "remote_control_package_prefixes": tuple(
+            sorted(set(base["remote_control_package_prefixes"]) | {f"{n} " for n in listed})
+        ),
+        "indicator_anydesk_ids": tuple(ids),
     }
 
 

@@ -24,6 +24,7 @@ from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.prefilter import Needs, exact, match_expr, prefilter, table_needs
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
+from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
 
@@ -42,6 +43,8 @@ class Context:
     """lower(identifier) → worker_id, from worker_links."""
     placeholders: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Catalog and configuration values for ``%placeholder%`` rule values."""
+    indicators: Indicators = field(default_factory=Indicators)
+    """The analyst's indicator lists (``indicators.paths``): domains, tools, AnyDesk ids."""
     memo: dict[str, Any] = field(default_factory=dict)
     """What analytics share within one run (an intermediate relation several rules
     read, cached once in the engine), keyed by the analytic module's own names."""
@@ -64,7 +67,14 @@ class Context:
         return self.links.get((subject or "").lower()) if subject else None
 
 
-def make_context(con: duckdb.DuckDBPyConnection, settings: Any = None) -> Context:
+def make_context(
+    con: duckdb.DuckDBPyConnection, settings: Any = None, indicators: Indicators | None = None
+) -> Context:
+    """A run's context; ``indicators`` default to the lists ``settings`` names (raising
+    :class:`~farmhunt.enrich.indicators.IndicatorError` for a bad line)."""
+    if indicators is None:
+        paths = getattr(getattr(settings, "indicators", None), "paths", ()) or ()
+        indicators = load_indicators(paths) if paths else Indicators()
     backend = ibis.duckdb.from_connection(con)
     links: dict[str, str] = {}
     try:
@@ -76,7 +86,14 @@ def make_context(con: duckdb.DuckDBPyConnection, settings: Any = None) -> Contex
         links = {}
     from farmhunt.detect.catalogs import settings_placeholders
 
-    return Context(con, backend, settings, links, settings_placeholders(settings))
+    return Context(
+        con,
+        backend,
+        settings,
+        links,
+        settings_placeholders(settings, indicators),
+        indicators=indicators,
+    )
 
 
 def run_rules(ctx: Context, ruleset: RuleSet) -> list[Finding]:

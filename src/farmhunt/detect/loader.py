@@ -30,6 +30,7 @@ from sigma.rule import SigmaRule
 from farmhunt.detect.fieldmap import table_for_logsource
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
 from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler, fields_used, placeholders_used
+from farmhunt.enrich.indicators import IndicatorError, indicators_from_lists
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 
 FARMHUNT_KEYS = {
@@ -399,7 +400,15 @@ def _tests(where: str, doc: dict[str, Any], errors: list[str]) -> tuple[RuleTest
                                 f"column {column!r}"
                                 + (f" (did you mean {close[0]!r}?)" if close else "")
                             )
-            out.append(RuleTest(expect, tables, case.get("subject"), str(case.get("name", ""))))
+            lists = _strip_lines(case.get("indicators") or {})
+            try:
+                indicators_from_lists(lists)
+            except (IndicatorError, AttributeError) as exc:
+                errors.append(f"{where.rsplit(':', 1)[0]}:{line}: {key} test {index}: {exc}")
+                continue
+            out.append(
+                RuleTest(expect, tables, case.get("subject"), str(case.get("name", "")), lists)
+            )
     return tuple(out)
 
 

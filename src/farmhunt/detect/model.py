@@ -41,6 +41,9 @@ class RuleTest:
     subject: str | None = None
     """When set, a positive test also requires a finding about this subject."""
     name: str = ""
+    indicators: dict[str, list[str]] = field(default_factory=dict)
+    """Indicator lists the test runs with (``domains``, ``tools``, ``anydesk_ids`` …), as
+    if read from the analyst's files."""
 
 
 @dataclass(frozen=True)

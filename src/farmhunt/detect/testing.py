@@ -12,6 +12,7 @@ import pyarrow as pa
 from farmhunt.detect.engine import make_context, run_rules
 from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import Rule, RuleTest
+from farmhunt.enrich.indicators import indicators_from_lists
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.sources.coerce import coerce
 from farmhunt.store.arrow import to_arrow
@@ -48,7 +49,7 @@ def connection_with(tables: dict[str, list[dict[str, Any]]]) -> duckdb.DuckDBPyC
 
 def run_test(rule: Rule, test: RuleTest, ruleset: RuleSet) -> TestOutcome:
     con = connection_with(test.tables)
-    ctx = make_context(con)
+    ctx = make_context(con, indicators=indicators_from_lists(test.indicators, "test"))
     # a rule that is off by default (a correlation's building block) is still tested
     needed = [replace(rule, enabled=True)]
     if rule.kind == "correlation":

@@ -136,6 +136,12 @@ class DomainSet:
     def __len__(self) -> int:
         return len(self._exact) + len(self._suffix)
 
+    def patterns(self) -> list[tuple[str, str]]:
+        """Every listed pattern (``example.com``, ``*.example.com``) with its label."""
+        return sorted(
+            [*self._exact.items(), *((f"*.{s}", label) for s, label in self._suffix.items())]
+        )
+
     def lookup(self, name: str) -> tuple[str, str] | None:
         """The listed pattern ``name`` falls under and its label, or None."""
         host = name.strip().lower().rstrip(".")
@@ -162,6 +168,10 @@ class NameSet:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every listed value (normalized) with its label."""
+        return sorted(self._names.items())
 
     def lookup(self, value: str, normalize: Callable[[str], str] | None = None) -> str | None:
         """The label of ``value`` when listed."""
@@ -362,6 +372,28 @@ class Indicators:
         return {f.field: len(getattr(self, f.field)) for f in INDICATOR_FILES.values()}
 
 
+def indicators_from_lists(lists: dict[str, list[str]], source: str = "inline") -> Indicators:
+    """Indicators from values given in place of files (a rule's inline test), keyed by
+    field (``domains``, ``tools`` …); each value is validated as a file's line would be,
+    and labelled ``<source>/<file>:<n>``."""
+    problems: list[str] = []
+    by_field = {f.field: f for f in INDICATOR_FILES.values()}
+    parsed: dict[str, list[tuple[object, str]]] = {f: [] for f in by_field}
+    for key, values in lists.items():
+        spec = by_field.get(key)
+        if spec is None:
+            problems.append(f"{key}: not an indicator list (known: {', '.join(sorted(by_field))})")
+            continue
+        for number, value in enumerate(values, start=1):
+            try:
+                parsed[key].append((spec.parse(str(value)), f"{source}/{spec.name}:{number}"))
+            except ValueError as exc:
+                problems.append(f"{key}[{number}]: {exc}")
+    if problems:
+        raise IndicatorError(problems)
+    return _indicators(parsed, ())
+
+
 def load_indicators(paths: Iterable[Path]) -> Indicators:
     """Read every indicator file in the given folders (or the given files).
 
@@ -380,7 +412,10 @@ def load_indicators(paths: Iterable[Path]) -> Indicators:
                 values[spec.field].append((value, label))
     if problems:
         raise IndicatorError(problems)
-    v = values
+    return _indicators(values, tuple(files))
+
+
+def _indicators(v: dict[str, list[tuple[object, str]]], files: tuple[Path, ...]) -> Indicators:
     return Indicators(
         vpn_cidrs=CidrSet(
             (n, lab)
@@ -394,7 +429,7 @@ def load_indicators(paths: Iterable[Path]) -> Indicators:
         anydesk_ids=NameSet((str(a), lab) for a, lab in v["anydesk_ids"]),
         voip_prefixes=PrefixSet((str(p), lab) for p, lab in v["voip_prefixes"]),
         emails=NameSet((str(e), lab) for e, lab in v["emails"]),
-        files=tuple(files),
+        files=files,
     )
 
 

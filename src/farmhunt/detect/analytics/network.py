@@ -205,6 +205,25 @@ def remote_access_traffic(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts (or VPN addresses) that looked up or reached remote-access infrastructure."""
     patterns = remote_access_domains(ctx, rule)
     include_websites = bool(param(rule, "include_websites", False))
+    return _domain_traffic(ctx, rule, patterns, include_websites, "remote-access infrastructure")
+
+
+@analytic("indicator_domain_traffic")
+def indicator_domain_traffic(ctx: Context, rule: Rule) -> list[Finding]:
+    """Hosts (or VPN addresses) that looked up or reached a domain of the analyst's
+    ``domains.txt``; each name is shown with the list line that names it."""
+    patterns = [
+        DomainPattern(f"listed in {label}", pattern)
+        for pattern, label in ctx.indicators.domains.patterns()
+    ]
+    return _domain_traffic(ctx, rule, patterns, True, "a domain on the indicator list")
+
+
+def _domain_traffic(
+    ctx: Context, rule: Rule, patterns: list[DomainPattern], include_websites: bool, what: str
+) -> list[Finding]:
+    """Findings per host (or address) whose DNS, TLS, connection or HTTP names match
+    ``patterns``; ``what`` names the kind of destination in explanations."""
     if not patterns:
         return []
     parts = [
@@ -304,7 +323,7 @@ def remote_access_traffic(ctx: Context, rule: Rule) -> list[Finding]:
         first = min(i["first"] for i in items)
         last = max(i["last"] for i in items)
         explanation = (
-            f"{subject}{who} reached remote-access infrastructure {plural(count, 'time')} on "
+            f"{subject}{who} reached {what} {plural(count, 'time')} on "
             f"{plural(days, 'day')} ({span(first, last)}): {tool_text}.{note}"
         )
         findings.append(
