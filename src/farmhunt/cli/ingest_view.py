@@ -6,12 +6,19 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from farmhunt.cli.identity_view import check_aliases, parser_options, resolve_and_report
 from farmhunt.cli.safe import clean, text
 from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths, summarize
+from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
 
@@ -48,6 +55,7 @@ def run_ingest(
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
+        TaskProgressColumn(),
         TextColumn("{task.fields[records]:>10,} records"),
         TextColumn("{task.fields[rate]:>9,.0f}/s"),
         TimeElapsedColumn(),
@@ -58,12 +66,21 @@ def run_ingest(
     task_times: dict[str, float] = {}
     task_ids: dict[str, object] = {}
 
-    def on_progress(name: str, records: int, _size: int) -> None:
+    def on_progress(name: str, records: int, size: int) -> None:
+        """One file's bar: its size on disk is the total, the bytes read so far fill it.
+
+        Where this process does not read the file itself (a parsing process does), the
+        bar has no position to show and pulses while records and events/s still count.
+        """
+        position = read_position(name)
         if name not in task_ids:
             task_times[name] = time.perf_counter()
-            task_ids[name] = progress.add_task(clean(name, 60), total=None, records=0, rate=0.0)
+            total = size if position is not None and size > 0 else None
+            task_ids[name] = progress.add_task(clean(name, 60), total=total, records=0, rate=0.0)
+        task = task_ids[name]
         elapsed = max(time.perf_counter() - task_times[name], 1e-6)
-        progress.update(task_ids[name], records=records, rate=records / elapsed)  # type: ignore[arg-type]
+        done = {"completed": min(position, size)} if position is not None else {}
+        progress.update(task, records=records, rate=records / elapsed, **done)  # type: ignore[arg-type]
 
     def on_result(result: FileResult) -> None:
         if result.status == "error":

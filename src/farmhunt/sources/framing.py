@@ -14,6 +14,7 @@ import codecs
 import gzip
 import io
 import lzma
+import weakref
 import zlib
 from collections.abc import Iterator
 from typing import IO, Any, cast
@@ -33,6 +34,24 @@ WRAPPER_KEYS = ("value", "items", "records", "Records", "data", "results", "logs
 
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
 
+_OPEN_FILES: weakref.WeakValueDictionary[str, IO[bytes]] = weakref.WeakValueDictionary()
+"""The on-disk file most recently opened by :func:`open_decompressed`, per path."""
+
+
+def read_position(path: str) -> int | None:
+    """How many bytes of ``path`` as stored on disk (compressed, for a compressed file) the
+    reader this process has open on it has consumed; None when it has none open.
+
+    For progress bars: a file's size is the total, this is how far reading has come.
+    """
+    handle = _OPEN_FILES.get(path)
+    if handle is None or handle.closed:
+        return None
+    try:
+        return handle.tell()
+    except (OSError, ValueError):
+        return None
+
 
 def compression_of(head: bytes) -> str | None:
     """Name the compression a file's first bytes announce, if any."""
@@ -51,6 +70,7 @@ def open_decompressed(path: str) -> IO[bytes]:
     raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     kind = compression_of(raw.read(6))
     raw.seek(0)
+    _OPEN_FILES[path] = raw
     inner: IO[bytes]
     if kind == "gzip":
         inner = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
