@@ -2,7 +2,9 @@
 
 Guarantees, each tested:
 
-- importing the same content twice stores nothing new (content hash in the manifest);
+- importing the same content twice, through the same parser with the same options,
+  stores nothing new (content hash and parse key in the manifest); the same content
+  forced through another format or column map is a new import;
 - an appended log imports only its new lines (prefix hash of the earlier import);
 - an interrupted import resumes after its last committed chunk, losing nothing;
 - every record ends up stored or in quarantine with its file, number and reason;
