@@ -36,7 +36,9 @@ FORMULA_PROCESS = "=cmd|' /C calc'!A0"
 SCRIPT_CLOSE = "</script><script>alert(2)</script>"
 HYPERLINK_HOST = '=HYPERLINK("http://x","y")'
 SUM_HOST = "@SUM(1+1)"
-HOSTILE_HOSTS = (XSS_HOST, HYPERLINK_HOST, SUM_HOST)
+CONTROL_HOST = "evil\x1b[2Jhost\u202eexe.dll"
+"""Escape and bidi-override characters: shown written out (``\\x1b``), never raw."""
+HOSTILE_HOSTS = (XSS_HOST, HYPERLINK_HOST, SUM_HOST, CONTROL_HOST)
 
 
 def _hostile_event(host: str, minute: int, process: str, cmd: str) -> dict[str, Any]:
@@ -65,6 +67,7 @@ def write_hostile(folder: Path) -> Path:
         _hostile_event(XSS_HOST, 2, FORMULA_PROCESS, "AnyDesk.exe --control"),
         _hostile_event(HYPERLINK_HOST, 3, "AnyDesk.exe", "AnyDesk.exe"),
         _hostile_event(SUM_HOST, 4, "AnyDesk.exe", "AnyDesk.exe"),
+        _hostile_event(CONTROL_HOST, 5, "AnyDesk.exe", "AnyDesk.exe"),
     ]
     path.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
     return path

@@ -101,3 +101,48 @@ def test_the_filter_hides_other_workers(browser_page: Any, doc: dict[str, Any]) 
     assert page.locator("#ranked tbody tr:not(.hidden)").count() == 1
     page.fill("#filter", "")
     assert page.locator("#ranked tbody tr:not(.hidden)").count() == len(doc["workers"])
+
+
+def test_no_sideways_scroll_at_800px_and_evidence_fields_use_the_width(
+    browser_page: Any,
+) -> None:
+    page, _, _ = browser_page
+    page.set_viewport_size({"width": 800, "height": 1000})
+    try:
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], widths
+        beyond = page.evaluate(
+            "() => [...document.querySelectorAll('main *')].filter(e =>"
+            " e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length"
+        )
+        assert beyond == 0
+        fields, events = page.evaluate(
+            "() => [document.querySelector('table.kv').getBoundingClientRect().width,"
+            " document.querySelector('table.events').getBoundingClientRect().width]"
+        )
+        assert fields >= 0.9 * events
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_the_farm_graph_is_cropped_to_what_it_draws(browser_page: Any) -> None:
+    page, _, _ = browser_page
+    boxes = page.eval_on_selector_all(
+        "svg.graph",
+        "els => els.map(e => { const b = e.getBBox(), v = e.viewBox.baseVal;"
+        " return [b.y - v.y, v.y + v.height - (b.y + b.height), v.height]; })",
+    )
+    assert boxes
+    for above, below, height in boxes:
+        assert above >= 0 and below >= 0 and above + below <= 0.15 * height
+
+
+def test_control_characters_show_as_escapes(browser_page: Any) -> None:
+    page, _, _ = browser_page
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    text = page.inner_text("body")
+    assert "evil\\x1b[2Jhost\\u202eexe.dll" in text
+    assert "\x1b" not in text and "\u202e" not in text

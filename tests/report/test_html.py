@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import html
 import json
+import math
 import re
 from typing import Any
 
 import pytest
 
 from farmhunt.report import render
+from farmhunt.report.graph import BOX, BOX_HEIGHT, MARGIN, WORKER_RADIUS, farm_graph, human_kinds
 from farmhunt.report.html_report import script_json
-from tests.report.conftest import FORMULA_PROCESS, SCRIPT_CLOSE, XSS_HOST
+from farmhunt.report.values import CONTROL
+from tests.report.conftest import CONTROL_HOST, FORMULA_PROCESS, SCRIPT_CLOSE, XSS_HOST
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +88,56 @@ def test_the_page_has_every_section(page: str, doc: dict[str, Any]) -> None:
     assert page.count('<svg class="graph"') == len(doc["clusters"])
     findings = sum(len(w["findings"]) for w in doc["workers"]) + len(doc["unattributed"])
     assert page.count('<details class="finding') == findings
+
+
+def test_control_characters_are_written_out_not_drawn(page: str, doc: dict[str, Any]) -> None:
+    assert CONTROL_HOST in {f["subject"] for f in doc["unattributed"]}
+    assert "evil\\x1b[2Jhost\\u202eexe.dll" in page
+    assert not CONTROL.search(page.split('<script type="application/json"', 1)[0])
+
+
+def test_scores_show_the_figure_their_level_was_read_from(doc: dict[str, Any]) -> None:
+    worker = copy.deepcopy(doc["workers"][0])
+    worker.update(score=29.9, level="low", explanation="low risk (29.9/100) from 1 category")
+    page = render({**doc, "workers": [worker]}, "html")
+    assert page.count("<b>29.9</b>") == 2  # the ranking and the worker's section
+    assert "<b>30</b>" not in page and "<b>30.0</b>" not in page
+
+
+def test_farm_explanations_use_the_graphs_words(page: str, doc: dict[str, Any]) -> None:
+    assert human_kinds("linked by shared residential_ip, ship_address, gateway_mac") == (
+        "linked by shared home IP, ship address, router MAC"
+    )
+    for cluster in doc["clusters"]:
+        shown = page.split(f'id="c-{cluster["cluster_id"]}"', 1)[1].split("</p>", 1)[0]
+        assert "residential_ip" not in shown and "ship_address" not in shown
+
+
+@pytest.mark.parametrize("members", range(2, 9))
+def test_the_farm_graph_keeps_boxes_apart_and_is_cropped_to_its_drawing(members: int) -> None:
+    names = [f"E{i}" for i in range(members)]
+    for values in range(1, 7):
+        cluster = {
+            "workers": names,
+            "shared": [
+                {"kind": "phone", "value": f"+1555000{j}", "workers": names} for j in range(values)
+            ],
+        }
+        graph = farm_graph(cluster, {n: f"Name {n}" for n in names})
+        for box in graph.values:
+            for worker in graph.workers:
+                dx = max(abs(worker.x - box.x) - BOX / 2, 0)
+                dy = max(abs(worker.y - box.y) - BOX_HEIGHT / 2, 0)
+                assert math.hypot(dx, dy) - WORKER_RADIUS >= 15, (members, values)
+            for other in graph.values:
+                if other is not box:
+                    apart = max(abs(other.x - box.x) - BOX, abs(other.y - box.y) - BOX_HEIGHT)
+                    assert apart >= 10, (members, values)
+        lowest = max(
+            [w.label_y + 17 for w in graph.workers] + [v.y + BOX_HEIGHT / 2 for v in graph.values]
+        )
+        highest = min(
+            [w.label_y - 13 for w in graph.workers] + [v.y - BOX_HEIGHT / 2 for v in graph.values]
+        )
+        assert graph.top <= highest and lowest <= graph.top + graph.height
+        assert graph.height - (lowest - highest) <= 2 * MARGIN + 1

@@ -13,6 +13,7 @@ from rich.table import Table
 from farmhunt.cli.safe import text
 from farmhunt.cli.score_view import ranked_table
 from farmhunt.report import FORMATS, build_report, parse_share, render
+from farmhunt.report.graph import KIND_LABELS
 from farmhunt.report.stix_report import ShareError
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
@@ -24,7 +25,8 @@ def farms_table(doc: dict[str, Any]) -> Table | None:
     table = Table("farm", "workers", "strength", "shared", "tools", title="Candidate laptop farms")
     for cluster in farms:
         shared = "; ".join(
-            f"{a['kind']} {a.get('address') or a['value']}" for a in cluster["shared"]
+            f"{KIND_LABELS.get(a['kind'], a['kind'])} {a.get('address') or a['value']}"
+            for a in cluster["shared"]
         )
         table.add_row(
             text(cluster["cluster_id"]),

@@ -24,7 +24,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 
 
 def clean(value: object, limit: int = 200) -> str:
-    """Printable text: control, bidi-override and zero-width characters made visible."""
+    """Printable text: control, bidi-override and zero-width characters made visible
+    (the HTML report writes them the same way: ``farmhunt.report.values.visible``,
+    which has its own copy of the pattern so that the command line does not import
+    the report package at start-up)."""
     raw = "" if value is None else str(value)
     shown = _CONTROL.sub(
         lambda m: (

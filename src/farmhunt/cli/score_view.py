@@ -48,9 +48,13 @@ def print_clusters(result: ScoreResult, console: Console) -> None:
     if not farms:
         console.print("No candidate laptop farms.")
         return
+    from farmhunt.report.graph import KIND_LABELS
+
     table = Table("farm", "workers", "strength", "shared", title="Candidate laptop farms")
     for cluster in farms:
-        shared = "; ".join(f"{a.kind} {a.value}" for a in cluster.shared[:4])
+        shared = "; ".join(
+            f"{KIND_LABELS.get(a.kind, a.kind)} {a.value}" for a in cluster.shared[:4]
+        )
         table.add_row(
             text(cluster.cluster_id),
             text(", ".join(cluster.members)),

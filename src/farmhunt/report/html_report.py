@@ -4,7 +4,8 @@ Every string in the page may come from a log, so the page is built with Jinja2's
 autoescaping (text and attributes), the charts' data travels as JSON in a
 ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` written as
 ``\\u003c`` …, and the page's own script draws with ``textContent`` and
-``setAttribute`` only. A Content-Security-Policy allows nothing but the page's own
+``setAttribute`` only. Control characters in any printed text are written out as
+escapes (``\\x1b``), as on the terminal. A Content-Security-Policy allows nothing but the page's own
 stylesheet and script (by their SHA-256 hashes): no network, no images, no other
 script, even if some value escaped its escaping.
 """
@@ -23,8 +24,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from farmhunt.detect.model import CATEGORIES
-from farmhunt.report.graph import KIND_LABELS, farm_graph
-from farmhunt.report.values import epoch_ms, parse_iso
+from farmhunt.report.graph import KIND_LABELS, farm_graph, human_kinds
+from farmhunt.report.values import epoch_ms, parse_iso, visible
 
 OPEN_WORKERS = 3
 """Worker sections open when the page loads (the highest ranked)."""
@@ -118,6 +119,15 @@ def _short_filter(value: Any, limit: int) -> str:
     return _short(value, limit)
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed text with its control characters written out (``\\x1b``): a
+    browser draws them as empty boxes, or lets a bidi override reorder a host name.
+    The page's own stylesheet, script and data (``Markup``) are left as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -126,9 +136,15 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters.update(
-        when=_when, anchor=_anchor, category=_category, keyfields=_keyfields, short=_short_filter
+        when=_when,
+        anchor=_anchor,
+        category=_category,
+        keyfields=_keyfields,
+        short=_short_filter,
+        kinds=human_kinds,
     )
     return env
 
@@ -141,7 +157,7 @@ def chart_data(doc: dict[str, Any]) -> dict[str, Any]:
         workers.append(
             {
                 "activity": {
-                    "timezone": hours["timezone"],
+                    "timezone": visible(hours["timezone"]) if hours["timezone"] else None,
                     "events": hours["events"],
                     "utc": hours["utc"],
                     "local": hours["local"],
@@ -150,7 +166,7 @@ def chart_data(doc: dict[str, Any]) -> dict[str, Any]:
                 },
                 "findings": [
                     {
-                        "title": f["title"],
+                        "title": visible(f["title"]),
                         "severity": f["severity"],
                         "first": epoch_ms(f["first_seen"]),
                         "last": epoch_ms(f["last_seen"]),

@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters a reader cannot see or that reorder text: C0/C1 controls but tab, new line
+and carriage return (which lay text out), zero-width and bidirectional-override
+characters. The same set as the command line's ``farmhunt.cli.safe`` (kept apart so
+that the command line does not import the report package at start-up)."""
+
+
+def visible(text: str) -> str:
+    """``text`` with each :data:`CONTROL` character written as its escape (``\\x1b``,
+    ``\\u202e``), as the terminal output shows it, instead of an invisible or
+    placeholder glyph."""
+    return CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def iso(value: datetime | None) -> str | None:
