@@ -1,8 +1,9 @@
 """Sigma correlation rules (event_count, value_count, temporal, temporal_ordered).
 
 The referenced match rules' events are gathered into one relation with the group-by
-fields, then a time-range window per group counts events, distinct values or distinct
-rules within the timespan, in the engine. Only the groups that satisfy the condition
+fields, then per group the events, distinct values or distinct rules within the
+timespan before each event are counted in the engine (a window count, or for distinct
+counts a range self-join that Spark accepts too). Only the groups that satisfy the condition
 come back, each with the events of its first satisfying window as evidence.
 """
 
@@ -28,6 +29,7 @@ from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import CompileError
 from farmhunt.detect.subjects import subject_type, subjects_for
+from farmhunt.detect.windows import distinct_in_range
 
 
 def _condition(value: ir.Value, op: Op, count: int) -> ir.BooleanValue:
@@ -66,12 +68,12 @@ def _events(ctx: Context, base: Rule, group_by: list[str], value_field: str | No
     )
 
 
-def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]:
+def correlation_events(ctx: Context, rule: Rule, ruleset: RuleSet) -> ir.Table:
+    """The referenced match rules' events, with group keys ``__g0``…, value ``__v``."""
     corr = rule.sigma
-    names = [ref.reference for ref in corr.rules]
-    bases = [ruleset.by_id(name) for name in names]
     group_by = list(corr.group_by or [])
     value_field = corr.condition.fieldref if corr.type.name == "VALUE_COUNT" else None
+    bases = [ruleset.by_id(ref.reference) for ref in corr.rules]
     try:
         parts = [_events(ctx, base, group_by, value_field) for base in bases]
     except CompileError as exc:
@@ -79,25 +81,50 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
     union = parts[0]
     for part in parts[1:]:
         union = union.union(part)
-    keys = [union[f"__g{i}"] for i in range(len(group_by))]
+    return union
+
+
+def correlation_expr(ctx: Context, rule: Rule, ruleset: RuleSet) -> ir.Table:
+    """Every event of the correlation with ``__n`` (the count over the window ending at
+    it) and ``__ok`` (whether that window satisfies the condition).
+
+    Event counts are a RANGE window count; distinct counts (value_count, temporal) come
+    from :func:`~farmhunt.detect.windows.distinct_in_range`, because Spark rejects
+    ``COUNT(DISTINCT …) OVER``.
+    """
+    corr = rule.sigma
+    names = [ref.reference for ref in corr.rules]
+    union = correlation_events(ctx, rule, ruleset)
+    keys = [f"__g{i}" for i in range(len(corr.group_by or []))]
     seconds = int(corr.timespan.seconds)
-    window = ibis.range_window(
-        preceding=ibis.interval(seconds=seconds),
-        following=0,
-        group_by=keys or None,
-        order_by=union["__time"],
-    )
     kind = corr.type.name
     if kind == "EVENT_COUNT":
-        measure = union["__uid"].count().over(window)
-        satisfied = _condition(measure, corr.condition.op, corr.condition.count)
-    elif kind == "VALUE_COUNT":
-        measure = union["__v"].nunique().over(window)
-        satisfied = _condition(measure, corr.condition.op, corr.condition.count)
-    else:  # TEMPORAL and TEMPORAL_ORDERED: every referenced rule within the timespan
-        measure = union["__rule"].nunique().over(window)
-        satisfied = measure >= len(set(names))
-    marked = union.mutate(__n=measure, __ok=satisfied)
+        window = ibis.range_window(
+            preceding=ibis.interval(seconds=seconds),
+            following=0,
+            group_by=[union[k] for k in keys] or None,
+            order_by=union["__time"],
+        )
+        marked = union.mutate(__n=union["__uid"].count().over(window))
+        ok = _condition(marked["__n"], corr.condition.op, corr.condition.count)
+    else:
+        value = "__v" if kind == "VALUE_COUNT" else "__rule"
+        marked = distinct_in_range(union, keys=keys, order="__time", value=value, seconds=seconds)
+        if kind == "VALUE_COUNT":
+            ok = _condition(marked["__n"], corr.condition.op, corr.condition.count)
+        else:  # TEMPORAL and TEMPORAL_ORDERED: every referenced rule within the timespan
+            ok = marked["__n"] >= len(set(names))
+    return marked.mutate(__ok=ok.fill_null(False))
+
+
+def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]:
+    corr = rule.sigma
+    names = [ref.reference for ref in corr.rules]
+    group_by = list(corr.group_by or [])
+    seconds = int(corr.timespan.seconds)
+    kind = corr.type.name
+    marked = correlation_expr(ctx, rule, ruleset)
+    union = correlation_events(ctx, rule, ruleset)
     rows = marked.filter(marked["__ok"]).order_by("__time").to_pyarrow().to_pylist()
     ends: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:

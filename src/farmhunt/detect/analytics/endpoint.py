@@ -38,6 +38,7 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.windows import distinct_in_range
 from farmhunt.reference import video_call_clients
 
 WINDOWS_ADMINISTRATORS_SID = "S-1-5-32-544"
@@ -550,13 +551,10 @@ def _concurrency(ctx: Context, table: str, window: int) -> ir.Table:
         __key=name,
     )
     rows = rows.join(_client_keys(), "__key")
-    over = ibis.range_window(
-        preceding=ibis.interval(minutes=window),
-        following=0,
-        group_by=rows["__host"],
-        order_by=rows["__time"],
+    # a range self-join rather than COUNT(DISTINCT) OVER, which Spark rejects
+    return distinct_in_range(
+        rows, keys=["__host"], order="__time", value="__client", seconds=window * 60
     )
-    return rows.mutate(__n=rows["__client"].nunique().over(over))
 
 
 def _concurrent_hosts(

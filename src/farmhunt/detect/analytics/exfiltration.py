@@ -42,6 +42,7 @@ from farmhunt.detect.engine import MAX_UIDS, Context, subject_expr
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
+from farmhunt.detect.windows import distinct_in_range
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.I)
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -161,19 +162,21 @@ class Burst:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+def sliding_counts(t: ir.Table, item: str, window: timedelta) -> ir.Table:
+    """Each row of ``t`` with ``__n``: the distinct ``item`` values of its ``__akey``
+    within ``window`` up to the row (portable: no distinct window aggregate)."""
+    seconds = int(window.total_seconds())
+    return distinct_in_range(t, keys=["__akey"], order="time", value=item, seconds=seconds)
+
+
 def sliding_peaks(t: ir.Table, item: str, window: timedelta) -> dict[str, tuple[int, datetime]]:
     """Per ``__akey``: the most distinct ``item`` values within ``window``, and when that
-    window ended."""
-    frame = ibis.range_window(
-        preceding=ibis.interval(seconds=int(window.total_seconds())),
-        following=0,
-        group_by=t["__akey"],
-        order_by=t["time"],
-    )
-    counted = t.mutate(__n=t[item].nunique().over(frame))
-    peaks = counted.group_by("__akey").aggregate(
-        peak=counted["__n"].max(), end=counted["time"].argmax(counted["__n"])
-    )
+    window ended (the first such window when several reach the peak)."""
+    counted = sliding_counts(t, item, window)
+    tops = counted.group_by("__akey").aggregate(peak=counted["__n"].max())
+    at = counted.join(tops, "__akey")
+    at = at.filter(at["__n"] == at["peak"])
+    peaks = at.group_by("__akey").aggregate(peak=at["peak"].max(), end=at["time"].min())
     return {r["__akey"]: (int(r["peak"]), r["end"]) for r in peaks.to_pyarrow().to_pylist()}
 
 

@@ -29,6 +29,7 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
+from farmhunt.detect.windows import distinct_in_range
 
 NOT_PUBLIC = (
     "private",
@@ -926,6 +927,12 @@ def _activity_places(ctx: Context, tables: Sequence[str] | None) -> ir.Table:
     return union
 
 
+def country_counts(a: ir.Table, seconds: int) -> ir.Table:
+    """Each activity row with ``__n``: the distinct countries of its account (``who``)
+    within ``seconds`` up to it (a range self-join: Spark rejects COUNT(DISTINCT) OVER)."""
+    return distinct_in_range(a, keys=["who"], order="time", value="country", seconds=seconds)
+
+
 @analytic("countries_within_hours")
 def countries_within_hours(ctx: Context, rule: Rule) -> list[Finding]:
     """One account active from ``min_countries`` countries within ``window_hours`` (a
@@ -944,10 +951,7 @@ def countries_within_hours(ctx: Context, rule: Rule) -> list[Finding]:
     a = activity_places(ctx)
     a = a.filter(a.country.notnull() & a.agree & ~a.kind.isin(skip) & ~a.is_proxy)
     seconds = int(hours * 3600)
-    w = ibis.range_window(
-        preceding=ibis.interval(seconds=seconds), following=0, group_by=a.who, order_by=a.time
-    )
-    marked = a.mutate(__n=a.country.nunique().over(w))
+    marked = country_counts(a, seconds)
     ends = marked.filter(marked.__n >= min_countries)
     # candidate accounts only, then the exact windows in Python (small)
     who = ends.select("who").distinct().to_pyarrow().column("who").to_pylist()
