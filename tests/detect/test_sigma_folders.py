@@ -113,3 +113,12 @@ def test_initiated_true_selects_outbound(tmp_path: Path) -> None:
     ]
     ctx = make_context(connection_with({"network_activity": rows}))
     assert {f.subject for f in run_rules(ctx, load_rules([path]))} == {"OUT"}
+
+
+def test_a_value_initiated_does_not_take_is_skipped_at_load_not_at_run(tmp_path: Path) -> None:
+    path = tmp_path / "odd.yml"
+    path.write_text(ANYDESK_INCOMING.replace("Initiated: 'false'", "Initiated: 'maybe'"))
+    ruleset = load_rules([path])
+    assert not ruleset.rules
+    (skipped,) = ruleset.skipped
+    assert "Initiated" in skipped and "'maybe'" in skipped

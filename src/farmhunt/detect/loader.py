@@ -29,7 +29,13 @@ from sigma.rule import SigmaRule
 
 from farmhunt.detect.fieldmap import table_for_logsource
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
-from farmhunt.detect.sigma_ibis import CompileError, SigmaCompiler, fields_used, placeholders_used
+from farmhunt.detect.sigma_ibis import (
+    CompileError,
+    SigmaCompiler,
+    fields_used,
+    placeholders_used,
+    recoded_value_errors,
+)
 from farmhunt.enrich.indicators import IndicatorError, indicators_from_lists
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 
@@ -492,6 +498,8 @@ def _check_fields(
             close = difflib.get_close_matches(name, sorted(compiler.columns), 1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             errors.append(f"{_field_line(where, doc.get('detection'), name)}: {exc}{hint}")
+    for problem in recoded_value_errors(sigma, table):
+        errors.append(f"{_at(where, doc, 'detection')}: {problem}")
     for name in sorted(placeholders_used(sigma) - set(compiler.placeholders)):
         known = ", ".join(sorted(compiler.placeholders))
         errors.append(
@@ -520,6 +528,10 @@ def _plain_sigma_rule(
             compiler.column(name)
     except CompileError as exc:
         ruleset.skipped.append(f"{where}: {title} ({exc})")
+        return None
+    recoded = recoded_value_errors(sigma, table)
+    if recoded:
+        ruleset.skipped.append(f"{where}: {title} ({'; '.join(recoded)})")
         return None
     level = sigma.level.name.lower() if sigma.level else "medium"
     tags = [str(t) for t in sigma.tags]

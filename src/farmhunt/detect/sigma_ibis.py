@@ -87,6 +87,26 @@ def placeholders_used(rule: SigmaRule) -> set[str]:
     return found
 
 
+def recoded_value_errors(rule: SigmaRule, table: str) -> list[str]:
+    """Values a rule compares a recoded field with (:data:`SIGMA_VALUES`, such as
+    Sysmon's ``Initiated``) that the field does not take, as messages."""
+    problems: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, ConditionFieldEqualsValueExpression) and translates(table, node.field):
+            value = node.value
+            text = str(value.boolean) if isinstance(value, SigmaBool) else str(value)
+            special = isinstance(value, SigmaString) and value.contains_special()
+            if special or stored_value(table, node.field, text) is None:
+                known = ", ".join(SIGMA_VALUES[table][node.field])
+                problems.append(f"field {node.field!r} takes one of {known}, not {text!r}")
+        for arg in getattr(node, "args", None) or []:
+            walk(arg)
+
+    walk(sigma_condition(rule))
+    return problems
+
+
 class SigmaCompiler:
     """Compiles conditions for one table, whose columns and types are known."""
 
