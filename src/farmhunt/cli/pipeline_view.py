@@ -95,8 +95,8 @@ def run_demo(out: Path, console: Console, err: Console) -> int:
     console.print(
         text(
             f"Simulated {len(simulated.company.workers)} workers, "
-            f"{len(simulated.company.farms)} hidden laptop farms, {simulated.total:,} raw "
-            f"events in {sim_dir / TELEMETRY}",
+            f"{len(simulated.company.farms)} hidden laptop farms, {simulated.total:,} "
+            f"records (logs, HR roster, device inventory) in {sim_dir / TELEMETRY}",
             limit=PATH_LIMIT,
         )
     )
