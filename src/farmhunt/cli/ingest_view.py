@@ -16,7 +16,7 @@ from rich.progress import (
 from rich.table import Table
 
 from farmhunt.cli.identity_view import check_aliases, parser_options, resolve_and_report
-from farmhunt.cli.safe import clean, text
+from farmhunt.cli.safe import PATH_LIMIT, clean, text
 from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths, summarize
 from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
@@ -130,8 +130,11 @@ def run_ingest(
     total = sum(r.stored for r in results)
     seconds = time.perf_counter() - started
     console.print(
-        f"{total:,} events stored in {seconds:.1f}s; quarantined records are listed by "
-        f"`farmhunt stats --workspace {clean(str(workspace))}`."
+        text(
+            f"{total:,} events stored in {seconds:.1f}s; quarantined records are listed by "
+            f"`farmhunt stats --workspace {workspace}`.",
+            limit=PATH_LIMIT,
+        )
     )
     with Workspace(workspace) as again:
         resolved = resolve_and_report(again, console, err, aliases)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt.cli.identity_view import TOP_UNRESOLVED, show_identity
-from farmhunt.cli.safe import text
+from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.schema import TABLES
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
@@ -22,7 +22,7 @@ def show_stats(workspace: Path, console: Console, err: Console, show_all: bool =
         return 2
     with ws:
         con = ws.connect()
-        events = Table(title=f"Stored events in {workspace}")
+        events = Table(title=text(f"Stored events in {workspace}", limit=PATH_LIMIT))
         events.add_column("table", no_wrap=True)
         events.add_column("class", justify="right", no_wrap=True)
         events.add_column("source", overflow="fold")
