@@ -256,7 +256,8 @@ def _domain_traffic(
         last=hits.time.max(),
         src_ip=hits.src_ip.max(),
     )
-    rows = per.order_by(["subject", "first"]).to_pyarrow().to_pylist()
+    # name and via break ties: tools first seen at the same moment keep one order
+    rows = per.order_by(["subject", "first", "name", "via"]).to_pyarrow().to_pylist()
     if not rows:
         return []
     by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
