@@ -48,7 +48,8 @@ def _observed(out: Path) -> dict[str, set[str]]:
             "shared_phone": phones[_digits(r["phone"])] > 1,
             "shared_payroll_account": payroll[r["payroll_account"]] > 1,
             "shared_ship_address": ships[r["ship_address"]] > 1,
-            "laptop_shipped_elsewhere": shipped[r["email"]] != r["home_address"],
+            # an empty ship-to is a laptop never shipped (the hire asked for their own)
+            "laptop_shipped_elsewhere": shipped[r["email"]] not in ("", r["home_address"]),
         }
         facts[r["employee_id"]] = {name for name, yes in present.items() if yes}
     return facts

@@ -181,13 +181,32 @@ def simulate(
     evtx: Annotated[
         bool, typer.Option("--evtx", help="Write Windows logs as .evtx files, not Winlogbeat JSON.")
     ] = False,
+    rates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override one rate of the scenario's intensity, NAME=PROBABILITY "
+            "(repeatable), e.g. --set remote_tool_daily=0.2; see docs/simulator.md.",
+        ),
+    ] = None,
 ) -> None:
     """Write a simulated company's raw telemetry, with hidden laptop farms, plus truth.json."""
     from farmhunt.cli.simulate_view import run_simulate
 
     raise typer.Exit(
         run_simulate(
-            out_dir, workers, days, seed, farms, lone, scenario, events, evtx, console, err
+            out_dir,
+            workers,
+            days,
+            seed,
+            farms,
+            lone,
+            scenario,
+            events,
+            evtx,
+            console,
+            err,
+            rates=rates or [],
         )
     )
 

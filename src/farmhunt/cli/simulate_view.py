@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from farmhunt.cli.safe import PATH_LIMIT, text
-from farmhunt.simulate.config import SimConfig
+from farmhunt.simulate.config import SimConfig, parse_rate_settings
 from farmhunt.simulate.run import TELEMETRY, simulate
 
 EVENTS_PER_WORKER_DAY = 60
@@ -31,11 +31,15 @@ def run_simulate(
     evtx: bool,
     console: Console,
     err: Console,
+    rates: list[str] | None = None,
 ) -> int:
+    """``rates`` are ``NAME=VALUE`` overrides of the scenario's intensity (``--set``)."""
     try:
         config = SimConfig(
             workers=workers, days=days, seed=seed, farms=farms, lone_impostors=lone
         ).with_scenario(scenario)
+        settings = parse_rate_settings(rates or [])
+        config = replace(config, intensity=config.intensity.overridden(settings))
     except ValueError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2

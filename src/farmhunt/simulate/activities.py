@@ -103,6 +103,8 @@ class NetConnect(Activity):
     duration_s: float = 0.0
     on_vpn: bool = False
     """Whether the corporate VPN carried it (the concentrator's Zeek sees it)."""
+    at_office: bool = False
+    """Whether the laptop was on the office LAN (the office's Zeek sensor sees it)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class DnsLookup(Activity):
     query: str
     answers: tuple[str, ...]
     on_vpn: bool = False
+    at_office: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class TlsSession(Activity):
     subject: str
     issuer: str
     on_vpn: bool = False
+    at_office: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import csv
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -42,6 +42,8 @@ from farmhunt.simulate.activities import (
 from farmhunt.simulate.company import DOMAIN, Company, Worker, stable_rng
 
 UTC = ZoneInfo("UTC")
+OFFICE_DAY_SHARE = 0.5
+"""Chance that an office member goes in on a weekday (hybrid work: two or three days)."""
 HOLIDAYS = {
     "US": {(11, 27), (11, 28), (12, 25), (1, 1), (7, 4), (9, 1)},
     "CA": {(12, 25), (12, 26), (1, 1), (7, 1), (10, 13)},
@@ -159,10 +161,67 @@ class DayPlanner:
         self.out: list[Activity] = []
         self.farm = next((f for f in company.farms if f.farm_id == worker.farm_id), None)
         self.pid = self.rng.randint(1200, 9000)
+        # drawn from a generator of its own, so that opening the office leaves every
+        # other draw of the day as it was
+        self.at_office = self._office_day()
+        self.tool_today = False
+        """Whether the farm's remote-access tool runs today (set by :meth:`_fraud`)."""
+        self.snapshot: int | None = None
+        """Index in ``out`` of the morning's inventory snapshot, if one was taken."""
+        self.on_vpn = False
+
+    def _office_day(self) -> bool:
+        """Whether the worker goes into the office today: office members on some weekdays,
+        unless travelling or at the conference."""
+        office, worker, day = self.company.office, self.worker, self.day
+        if office is None or worker.worker_id not in office.members or day.weekday() >= 5:
+            return False
+        if "traveller" in worker.traits and day.toordinal() % 5 in (1, 2):
+            return False
+        conference = self.company.conference
+        if (
+            "conference" in worker.traits
+            and conference
+            and day in (conference[0], conference[0] + timedelta(days=1))
+        ):
+            return False
+        draw = stable_rng("office", self.config.seed, worker.worker_id, day).random()
+        return draw < OFFICE_DAY_SHARE
 
     # -- time --------------------------------------------------------------------
+    def _drift(self) -> float:
+        """How far a lone impostor's day has slid from the claimed zone's hours toward
+        the operators' (0 none, 1 all the way): it grows through the period, faster and
+        further the less careful the impostor (``operator_hours_share``)."""
+        days = max(self.config.days - 1, 1)
+        progress = min(max((self.day - self.config.start).days / days, 0.0), 1.0)
+        return min(1.0, progress * 2 * self.config.intensity.operator_hours_share)
+
+    def _drifting_start(self) -> tuple[datetime, float]:
+        """A lone impostor's start of day: the claimed zone's start moved by the drift
+        toward 09:00 in the operators' zone (by the shorter way round the clock)."""
+        worker, rng = self.worker, self.rng
+        claimed = datetime(
+            self.day.year, self.day.month, self.day.day, tzinfo=ZoneInfo(worker.timezone)
+        )
+        begin = claimed + timedelta(hours=worker.start_hour)
+        operator = datetime(
+            self.day.year,
+            self.day.month,
+            self.day.day,
+            9,
+            tzinfo=ZoneInfo(worker.operator_tz or "Asia/Shanghai"),
+        )
+        gap = ((operator - begin).total_seconds() / 3600 + 12) % 24 - 12
+        drift = self._drift()
+        self.at_operator_hours = drift >= 0.5
+        start = begin + timedelta(hours=drift * gap + rng.uniform(-0.4, 0.4))
+        return start, 0.08 + drift * (0.4 - 0.08)
+
     def _sessions(self) -> list[tuple[datetime, datetime]]:
         worker, rng, intensity = self.worker, self.rng, self.config.intensity
+        if worker.role == "lone" and worker.operator_tz:
+            return self._lone_sessions()
         if (
             worker.fraudulent
             and worker.operator_tz
@@ -191,6 +250,23 @@ class DayPlanner:
             (back.astimezone(UTC), (begin + timedelta(hours=length)).astimezone(UTC)),
         ]
 
+    def _lone_sessions(self) -> list[tuple[datetime, datetime]]:
+        """A lone impostor's day, starting where the drift has taken it."""
+        rng, worker = self.rng, self.worker
+        begin, weekend_rate = self._drifting_start()
+        local = begin.astimezone(ZoneInfo(worker.timezone))
+        if local.weekday() >= 5 and rng.random() > weekend_rate:
+            return []
+        if self.day < worker.hire_date:
+            return []
+        length = rng.uniform(9, 12)
+        lunch = begin + timedelta(hours=rng.uniform(3.5, 4.5))
+        back = lunch + timedelta(minutes=rng.randint(30, 60))
+        return [
+            (begin.astimezone(UTC), lunch.astimezone(UTC)),
+            (back.astimezone(UTC), (begin + timedelta(hours=length)).astimezone(UTC)),
+        ]
+
     def _moment(self, start: datetime, end: datetime) -> datetime:
         span = max((end - start).total_seconds(), 1)
         return (
@@ -208,6 +284,8 @@ class DayPlanner:
             return self.farm.net
         if worker.role == "lone":
             return rng.choice(worker.vpn_exits)
+        if self.at_office and self.company.office is not None:
+            return self.company.office.net
         if "conference" in worker.traits and self.company.conference:
             conf_day, venue = self.company.conference
             if self.day in (conf_day, conf_day + timedelta(days=1)):
@@ -324,7 +402,12 @@ class DayPlanner:
         if on_vpn is None:
             on_vpn = self.on_vpn
         dst = _ip_for(domain)
-        src = worker.device.vpn_ip if on_vpn else worker.device.lan_ip
+        office = self.company.office
+        at_office = self.at_office and office is not None and not on_vpn
+        if at_office and office is not None:
+            src = f"{office.lan_prefix}.{int(worker.worker_id[1:]) % 250 + 2}"
+        else:
+            src = worker.device.vpn_ip if on_vpn else worker.device.lan_ip
         self.out.append(
             DnsLookup(
                 when,
@@ -336,6 +419,7 @@ class DayPlanner:
                 domain,
                 (dst,),
                 on_vpn,
+                at_office,
             )
         )
         sport = rng.randint(49152, 65000)
@@ -357,6 +441,7 @@ class DayPlanner:
                 rng.randint(5_000, 3_000_000),
                 round(rng.uniform(0.5, 900), 3),
                 on_vpn,
+                at_office,
             )
         )
         if port == 443:
@@ -373,12 +458,14 @@ class DayPlanner:
                     f"CN={domain}",
                     "CN=R11,O=Let's Encrypt,C=US",
                     on_vpn,
+                    at_office,
                 )
             )
 
     def _endpoint(self, start: datetime, end: datetime) -> None:
         worker, rng = self.worker, self.rng
-        self.on_vpn = rng.random() < (0.7 if not worker.fraudulent else 0.5)
+        # at the office the laptop is on the company LAN: no VPN client needed
+        self.on_vpn = rng.random() < (0.7 if not worker.fraudulent else 0.5) and not self.at_office
         if worker.device.os == "windows":
             self.out.append(
                 Logon(
@@ -530,6 +617,7 @@ class DayPlanner:
             (self._new_pid(), _basename(_image(s, worker)), _image(s, worker)) for s in installed
         )
         listening = ((7070, "tcp", "AnyDesk.exe"),) if worker.access == "AnyDesk" else ()
+        self.snapshot = len(self.out)
         self.out.append(
             InventorySnapshot(
                 when,
@@ -549,11 +637,11 @@ class DayPlanner:
     def _fraud(self, sessions: list[tuple[datetime, datetime]]) -> None:
         worker, rng, intensity = self.worker, self.rng, self.config.intensity
         start, end = sessions[0][0], sessions[-1][1]
-        if (
-            worker.role == "farm"
-            and worker.access in TOOL_SOFTWARE
-            and (rng.random() < intensity.remote_tool_daily)
-        ):
+        if worker.role == "farm" and worker.access in TOOL_SOFTWARE:
+            self.tool_today = rng.random() < intensity.remote_tool_daily
+            if not self.tool_today:
+                self._tool_idle()
+        if self.tool_today and worker.access in TOOL_SOFTWARE:
             sw = software()[TOOL_SOFTWARE[worker.access]]
             pid = self._process(
                 start - timedelta(minutes=2), sw, "--service", "C:\\Windows\\System32\\services.exe"
@@ -622,6 +710,22 @@ class DayPlanner:
         late = (self.day - self.config.start).days >= self.config.days * 2 // 3
         if late and "exfiltration" in worker.behaviours and rng.random() < 0.5:
             self._exfiltrate(start, end)
+
+    def _tool_idle(self) -> None:
+        """On a day the farm does not use its tool, the morning's snapshot shows it
+        installed but not running or listening (``remote_tool_daily`` governs both)."""
+        if self.snapshot is None:
+            return
+        snap = self.out[self.snapshot]
+        if not isinstance(snap, InventorySnapshot):
+            return
+        sw = software()[TOOL_SOFTWARE[self.worker.access or ""]]
+        image = _image(sw, self.worker)
+        self.out[self.snapshot] = replace(
+            snap,
+            processes=tuple(p for p in snap.processes if p[2] != image),
+            listening=tuple(p for p in snap.listening if p[2] != "AnyDesk.exe"),
+        )
 
     def _exfiltrate(self, start: datetime, end: datetime) -> None:
         worker, rng = self.worker, self.rng

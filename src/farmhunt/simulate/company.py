@@ -98,6 +98,9 @@ class Device:
     vpn_ip: str
     """Address the corporate VPN assigns this laptop (what the concentrator's Zeek sees)."""
     lan_ip: str
+    personal_device: bool = False
+    """The hire asked to work on a personal computer: the laptop was set up in the
+    inventory but never shipped (no ship address, no ship date)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,22 @@ class Farm:
 
 
 @dataclass
+class Office:
+    """The company's own site in its home country: people who live in its city go in on
+    some weekdays; there the laptops sit on the office LAN (seen by the office's Zeek
+    sensor) and reach the Internet from the corporate egress address."""
+
+    city: str
+    net: Net
+    """The office's public egress: inside the corporate range the company's farmhunt.yaml
+    names, so sign-ins from the office classify as ``corporate``."""
+    lan_prefix: str
+    """First three octets of the office LAN (laptops get an address in it by DHCP)."""
+    members: frozenset[str]
+    """Workers who go in on some weekdays."""
+
+
+@dataclass
 class Company:
     config: SimConfig
     workers: list[Worker]
@@ -207,6 +226,7 @@ class Company:
     conference: tuple[date, Net] | None
     repos: list[tuple[str, str]]
     """(name, visibility) of the organisation's repositories."""
+    office: Office | None = None
 
     _by_id: dict[str, Worker] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -351,7 +371,32 @@ def build_company(config: SimConfig) -> Company:
             "sdk-python",
         )
     ] + [("docs", "public"), ("design-system", "internal"), ("oss-utils", "public")]
-    return Company(config, workers, farms, conference, repos)
+    return Company(config, workers, farms, conference, repos, _open_office(config, workers))
+
+
+OFFICE_STAY_AWAY = frozenset({"night_shift", "mobile_only"})
+"""Look-alike traits whose holders never go in (the office is shut at night; a worker on
+mobile data only is fully remote)."""
+
+
+def _open_office(config: SimConfig, workers: list[Worker]) -> Office | None:
+    """The office in the home-country city where most honest workers live (ties by name),
+    and who goes in: honest workers living there. Its own generator, so adding the
+    office changes nothing else about the company."""
+    rng = stable_rng("office", config.seed)
+    honest = [w for w in workers if not w.fraudulent and w.country == "US"]
+    if not honest:
+        return None
+    counts: dict[str, int] = {}
+    for w in honest:
+        counts[w.city] = counts.get(w.city, 0) + 1
+    city = min(counts, key=lambda c: (-counts[c], c))
+    place = world.place_named(city)
+    net = world.net_from(world.blocks_of("corporate", "US")[0], place, rng)
+    members = frozenset(
+        w.worker_id for w in honest if w.city == city and not w.traits & OFFICE_STAY_AWAY
+    )
+    return Office(city, net, f"10.40.{rng.randint(0, 255)}", members)
 
 
 def _honest_worker(
@@ -550,7 +595,8 @@ def record_hiring_behaviours(workers: list[Worker]) -> None:
             "shared_phone": holders[("phone", w.phone)] > 1,
             "shared_payroll_account": holders[("payroll", w.payroll_account)] > 1,
             "shared_ship_address": holders[("ship", w.ship_address)] > 1,
-            "laptop_shipped_elsewhere": w.device.shipped_to != w.home_address,
+            "laptop_shipped_elsewhere": bool(w.device.shipped_to)
+            and w.device.shipped_to != w.home_address,
         }
         w.behaviours |= {name for name, present in facts.items() if present}
 
@@ -634,10 +680,34 @@ def _plant_lone_impostors(
         )
         worker.role = "lone"
         worker.operator_tz = rng.choice(OPERATOR_ZONES)
-        worker.behaviours.update({"operator_hours", "vpn_sign_ins", "personal_device_vpn_only"})
+        worker.behaviours.update({"time_zone_drift", "vpn_sign_ins", "personal_device_vpn_only"})
+        # asked HR to work on a personal computer: the laptop is in the inventory, unshipped,
+        # and HR holds no separate ship-to address
+        worker.device.personal_device = True
+        worker.device.shipped_to = ""
+        worker.ship_address = worker.home_address
         if rng.random() < config.intensity.exfil:
             worker.behaviours.add("exfiltration")
         workers.append(worker)
+
+
+CONFOUNDER_SHARES: dict[str, tuple[float, int]] = {
+    "consumer_vpn": (0.03, 2),
+    "night_shift": (0.015, 1),
+    "traveller": (0.03, 2),
+    "mobile_only": (0.015, 1),
+    "new_hire_cloner": (0.01, 1),
+}
+"""(share of the company, minimum) of each benign look-alike trait. The minimums are the
+counts a small company always had, so small companies keep every look-alike; the shares
+make a large one hold as many as such a workforce would (a fixed two consumer-VPN users
+among 5,000 workers would test nothing)."""
+
+
+def confounder_count(trait: str, workers: int) -> int:
+    """How many honest workers get ``trait`` in a company of ``workers``."""
+    share, minimum = CONFOUNDER_SHARES[trait]
+    return max(minimum, round(share * workers))
 
 
 def _add_confounders(
@@ -666,18 +736,19 @@ def _add_confounders(
         b.home_net = a.home_net
         a.traits.add("shared_home")
         b.traits.add("shared_home")
-    for worker in pick("consumer_vpn", 2):
+    size = len(workers)
+    for worker in pick("consumer_vpn", confounder_count("consumer_vpn", size)):
         worker.vpn_exits = [
             world.net_from(rng.choice(world.blocks_of("vpn")), world.place_in("US", rng), rng)
         ]
-    for worker in pick("night_shift", 1):
+    for worker in pick("night_shift", confounder_count("night_shift", size)):
         worker.start_hour = 22.0
-    for worker in pick("traveller", 2):
+    for worker in pick("traveller", confounder_count("traveller", size)):
         worker.traits.add("traveller")
-    for worker in pick("mobile_only", 1):
+    for worker in pick("mobile_only", confounder_count("mobile_only", size)):
         if worker.mobile_net is not None:
             worker.home_net = worker.mobile_net
-    for worker in pick("new_hire_cloner", 1):
+    for worker in pick("new_hire_cloner", confounder_count("new_hire_cloner", size)):
         worker.department, worker.title = "Engineering", "Software Engineer"
         worker.hire_date = config.start + timedelta(days=min(2, config.days - 1))
     conference_day = config.start + timedelta(days=min(3, config.days - 1))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import difflib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 
 
@@ -39,6 +41,50 @@ class Intensity:
     """Chance that a fraudulent hire's laptop went to an address other than home."""
     rdp_inbound: float
     """Chance per day of an inbound RDP session from the operators."""
+
+    def rates(self) -> dict[str, float]:
+        """Every rate by name (what truth.json records as the effective intensity)."""
+        return {k: v for k, v in asdict(self).items() if k != "name"}
+
+    def overridden(self, settings: dict[str, float]) -> Intensity:
+        """This intensity with some rates replaced; its name says it was changed
+        (``default+remote_tool_daily=0.2``) so truth.json and reports cannot mix it up
+        with the preset."""
+        if not settings:
+            return self
+        label = ",".join(f"{k}={v:g}" for k, v in sorted(settings.items()))
+        return replace(self, name=f"{self.name}+{label}", **settings)
+
+
+RATE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Intensity) if f.name != "name")
+"""The rates ``--set NAME=VALUE`` can override."""
+
+
+def parse_rate_settings(items: Iterable[str]) -> dict[str, float]:
+    """``NAME=VALUE`` strings as rates; ValueError naming the valid names (and the closest
+    one to a typo) or the allowed range. A name given twice keeps its last value, as
+    command-line options usually do."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name:
+            raise ValueError(f"--set {item!r}: expected NAME=VALUE, e.g. remote_tool_daily=0.2")
+        if name not in RATE_NAMES:
+            close = difflib.get_close_matches(name, RATE_NAMES, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ValueError(
+                f"--set {item!r}: unknown rate {name!r}{hint}; valid names: "
+                + ", ".join(RATE_NAMES)
+            )
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"--set {item!r}: {raw!r} is not a number") from None
+        if not 0.0 <= value <= 1.0:  # also rejects nan
+            raise ValueError(f"--set {item!r}: {name} is a probability, between 0 and 1")
+        out[name] = value
+    return out
 
 
 INTENSITIES: dict[str, Intensity] = {

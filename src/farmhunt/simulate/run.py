@@ -16,7 +16,7 @@ from farmhunt.simulate.writers.identity import EntraWriter, OktaWriter
 from farmhunt.simulate.writers.osquery import OsqueryWriter
 from farmhunt.simulate.writers.saas import GitHubWriter, GoogleWriter
 from farmhunt.simulate.writers.windows import WindowsWriter
-from farmhunt.simulate.writers.zeek import ZeekWriter
+from farmhunt.simulate.writers.zeek import OfficeZeekWriter, ZeekWriter
 
 SHARD_WORKERS = 250
 """Workers simulated together: memory holds one shard's day, whatever the company size;
@@ -33,6 +33,7 @@ WRITERS: list[type[Writer]] = [
     GitHubWriter,
     OsqueryWriter,
     ZeekWriter,
+    OfficeZeekWriter,
     WindowsWriter,
 ]
 
@@ -109,6 +110,16 @@ def write_truth(company: Company, path: Path, days: int) -> None:
         "seed": config.seed,
         "scenario": config.scenario,
         "intensity": config.intensity.name,
+        "intensity_rates": config.intensity.rates(),
+        "office": (
+            {
+                "city": company.office.city,
+                "public_ip": company.office.net.ip,
+                "members": sorted(company.office.members),
+            }
+            if company.office
+            else None
+        ),
         "start": config.start.isoformat(),
         "days": days,
         "workers": {

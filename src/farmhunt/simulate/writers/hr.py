@@ -33,7 +33,10 @@ INVENTORY_COLUMNS = [
     "os",
     "shipped_to",
     "shipped_on",
+    "status",
 ]
+PERSONAL_DEVICE_STATUS = "Not shipped - personal device requested"
+"""What IT records for a laptop kept back because the hire asked to use their own computer."""
 
 
 class HrWriter(Writer):
@@ -76,7 +79,8 @@ class HrWriter(Writer):
                         "linux": "Ubuntu 24.04 LTS",
                     }[d.os],
                     d.shipped_to,
-                    d.shipped_on.isoformat(),
+                    "" if d.personal_device else d.shipped_on.isoformat(),
+                    PERSONAL_DEVICE_STATUS if d.personal_device else "Deployed",
                 ]
             )
             self.count += 2

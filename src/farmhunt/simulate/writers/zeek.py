@@ -1,8 +1,10 @@
-"""Zeek at the corporate VPN concentrator: conn, dns and ssl logs in Zeek's TSV format.
+"""Zeek sensors: conn, dns and ssl logs in Zeek's TSV format.
 
-Only traffic the corporate VPN carries is seen (``on_vpn`` activities), from the
-addresses the VPN hands out; a day's logs go to ``zeek/<date>/`` as Zeek's log archive
-lays them out.
+Two sensors, as a company would run them: one at the corporate VPN concentrator sees
+only traffic the VPN carries (``on_vpn`` activities, from the addresses the VPN hands
+out), one at the office sees the laptops on the office LAN (``at_office``). A day's logs
+go to ``zeek/<date>/`` (VPN) and ``zeek/office/<date>/`` as Zeek's log archive lays them
+out.
 """
 
 from __future__ import annotations
@@ -96,30 +98,47 @@ def _escape(value: str) -> str:
 
 
 class ZeekWriter(Writer):
+    """The sensor at the corporate VPN concentrator."""
+
+    folder = "zeek"
+
+    def sees(self, activity: NetConnect | DnsLookup | TlsSession) -> bool:
+        """Whether this sensor's tap carries the activity."""
+        return activity.on_vpn
+
+    def resolver(self) -> str:
+        return RESOLVER
+
     def begin_day(self, day: date, part: str = "") -> None:
-        self.day = day
+        self.day, self.part = day, part
         self.logs: dict[str, IO[str]] = {}
-        stamp = f"{day.isoformat()}-00-00-00"
-        for path, fields in FIELDS.items():
-            handle = self.file(f"zeek/{day.isoformat()}/{path}{part}.log")
+
+    def _log(self, path: str) -> IO[str]:
+        """The day's log for ``path``, opened with its header on its first line (a sensor
+        that saw nothing that day writes no file, as Zeek rotates none)."""
+        handle = self.logs.get(path)
+        if handle is None:
+            day = self.day.isoformat()
+            handle = self.file(f"{self.folder}/{day}/{path}{self.part}.log")
             handle.write(
                 "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
-                f"#path\t{path}\n#open\t{stamp}\n"
-                "#fields\t" + "\t".join(n for n, _ in fields) + "\n"
-                "#types\t" + "\t".join(t for _, t in fields) + "\n"
+                f"#path\t{path}\n#open\t{day}-00-00-00\n"
+                "#fields\t" + "\t".join(n for n, _ in FIELDS[path]) + "\n"
+                "#types\t" + "\t".join(t for _, t in FIELDS[path]) + "\n"
             )
             self.logs[path] = handle
+        return handle
 
     def end_day(self, day: date, part: str = "") -> None:
         for handle in self.logs.values():
             handle.write(f"#close\t{day.isoformat()}-23-59-59\n")
 
     def _line(self, path: str, values: list[str]) -> None:
-        self.logs[path].write("\t".join(values) + "\n")
+        self._log(path).write("\t".join(values) + "\n")
         self.count += 1
 
     def write(self, activity: Activity) -> None:
-        if isinstance(activity, NetConnect) and activity.on_vpn:
+        if isinstance(activity, NetConnect) and self.sees(activity):
             c = activity
             rng = rng_for("conn", c.time, c.src_port)
             packets_out = max(c.bytes_out // 900, 3)
@@ -150,7 +169,7 @@ class ZeekWriter(Writer):
                     "-",
                 ],
             )
-        elif isinstance(activity, DnsLookup) and activity.on_vpn:
+        elif isinstance(activity, DnsLookup) and self.sees(activity):
             d = activity
             rng = rng_for("dns", d.time, d.query)
             self._line(
@@ -160,7 +179,7 @@ class ZeekWriter(Writer):
                     "C" + uid("dns", d.time, d.query, length=17),
                     d.client_ip,
                     str(rng.randint(49152, 65535)),
-                    RESOLVER,
+                    self.resolver(),
                     "53",
                     "udp",
                     str(rng.randint(1, 65535)),
@@ -182,7 +201,7 @@ class ZeekWriter(Writer):
                     "F",
                 ],
             )
-        elif isinstance(activity, TlsSession) and activity.on_vpn:
+        elif isinstance(activity, TlsSession) and self.sees(activity):
             t = activity
             self._line(
                 "ssl",
@@ -207,3 +226,17 @@ class ZeekWriter(Writer):
                     "T",
                 ],
             )
+
+
+class OfficeZeekWriter(ZeekWriter):
+    """The sensor at the office: laptops on the office LAN, whose DNS goes to the
+    office's resolver."""
+
+    folder = "zeek/office"
+
+    def sees(self, activity: NetConnect | DnsLookup | TlsSession) -> bool:
+        return activity.at_office
+
+    def resolver(self) -> str:
+        office = self.company.office
+        return f"{office.lan_prefix}.1" if office else RESOLVER
