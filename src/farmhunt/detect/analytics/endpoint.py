@@ -79,13 +79,13 @@ def _worker_of(ctx: Context, names: Iterable[str | None]) -> str | None:
 
 
 def _uids(values: Iterable[Any]) -> list[str]:
-    seen: dict[str, None] = {}
-    for value in values:
-        if value and value not in seen:
-            seen[str(value)] = None
-        if len(seen) >= MAX_UIDS:
-            break
-    return list(seen)
+    """At most ``MAX_UIDS`` distinct uids, the same ones in the same order on every run.
+
+    The lists come from ``collect()``, whose order is the engine's: DuckDB's changes
+    with its threads, and an ordered collect is not portable (Spark has none). Sorting
+    keeps a report reproducible; the report orders the events it shows by time.
+    """
+    return sorted({str(v) for v in values if v})[:MAX_UIDS]
 
 
 def _fetch(expr: ir.Table) -> list[dict[str, Any]]:

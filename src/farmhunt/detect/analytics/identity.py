@@ -403,7 +403,7 @@ def uids_of(
     rows = (
         ranked.filter(ranked.__rn < limit)
         .select(__k=ranked[key], uid=ranked.uid, time=ranked.time)
-        .order_by(["__k", "time"])
+        .order_by(["__k", "time", "uid"])
         .to_pyarrow()
         .to_pylist()
     )
