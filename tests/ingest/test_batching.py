@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from farmhunt.ingest import pipeline
+from farmhunt.sources.registry import get_parser
 from farmhunt.store import Workspace
 from tests.ingest.helpers import ingest, ndjson, ocsf_event, pids
 
@@ -75,3 +76,26 @@ def test_a_file_extending_one_earlier_in_the_same_run_is_an_append(tmp_path: Pat
     assert (one.status, one.stored) == ("imported", 4)
     assert (two.status, two.stored) == ("appended", 6)
     assert pids(tmp_path / "ws") == [1000 + i for i in range(10)]
+
+
+def test_an_import_whose_rows_a_parsing_process_wrote_completes_at_once(tmp_path: Path) -> None:
+    """Large chunks reach the batch already written; neither they nor the import's
+    completion may wait in it for small files' rows, or every later file of the run
+    would be checked against a growing list of pending imports."""
+    path = tmp_path / "big.jsonl"
+    path.write_text(ndjson([ocsf_event(i) for i in range(5)]))
+    options = pipeline.IngestOptions()
+    with Workspace(tmp_path / "ws", create=True) as ws:
+        batch = pipeline._Batch(ws, options.chunk_rows)
+        job = pipeline.plan_file(ws, str(path), options, lambda **_: None)
+        assert isinstance(job, pipeline.Job)
+        batch.track(job)
+
+        def emit(segment: pipeline.Segment) -> None:
+            batch.add(pipeline.write_segment(ws.root, segment))
+
+        outcome = pipeline.produce(job, get_parser(job.format), options, emit, None)
+        pipeline.finalize(ws, job, outcome, batch)
+        assert batch.segments == [] and not batch.holds(content=job.content)
+        assert ws.manifest.get(job.import_id).status == "complete"
+    assert pids(tmp_path / "ws") == [1000 + i for i in range(5)]

@@ -37,7 +37,12 @@ from farmhunt.sources.base import (
     Row,
     Stream,
 )
-from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, open_decompressed, short_text
+from farmhunt.sources.framing import (
+    DEFAULT_MAX_RECORD_BYTES,
+    compression_of,
+    open_decompressed,
+    short_text,
+)
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
 from farmhunt.store.manifest import ChunkEntry, TableFile
@@ -231,6 +236,12 @@ def continues(path: str, job: Job) -> bool:
     other headed logs share that line across unrelated files, and settling each of them
     serialised the whole run; comparing the prefix settles only a real continuation.
     """
+    if job.length <= 0:
+        return False
+    with open(path, "rb") as raw:
+        compressed = compression_of(raw.read(8)) is not None
+    if not compressed and os.path.getsize(path) <= job.length:
+        return False  # a continuation is longer than what it continues
     digest = hashlib.sha256()
     left = job.length
     try:
@@ -556,9 +567,11 @@ class _Batch:
         )
 
     def add(self, segment: Segment) -> None:
-        if segment.written and all(s.import_id != segment.import_id for s in self.segments):
-            # Already on disk and in order (nothing of its import is pending): commit it
-            # now, so a large file's progress is durable without flushing the small ones.
+        if not segment.tables and all(s.import_id != segment.import_id for s in self.segments):
+            # Rows already on disk, or none (an import's completion): nothing of its import
+            # is pending, so commit it now. A large file's progress is then durable
+            # without flushing the small ones, and its import leaves the batch at once
+            # instead of lingering as pending for every later file to be checked against.
             self._commit([segment])
             return
         self.segments.append(segment)
