@@ -11,31 +11,7 @@ import pytest
 from farmhunt.detect.engine import make_context, run_rules
 from farmhunt.detect.loader import RuleError, load_rules
 from farmhunt.detect.testing import connection_with
-
-BASES = """\
-title: clone
-name: base_clone
-logsource: {product: farmhunt, service: api_activity}
-detection:
-  sel: {api.operation: git.clone}
-  condition: sel
-level: low
----
-title: zip
-name: base_zip
-logsource: {product: farmhunt, service: api_activity}
-detection:
-  sel: {api.operation: repo.download_zip}
-  condition: sel
-level: low
----
-"""
-
-
-def _rules(tmp_path: Path, correlation: str) -> Path:
-    path = tmp_path / "corr.yml"
-    path.write_text(BASES + textwrap.dedent(correlation))
-    return path
+from tests.detect.correlation_files import correlation_file
 
 
 def _api(rows: list[tuple[str, str, str, str]]) -> list[dict[str, Any]]:
@@ -83,7 +59,7 @@ def test_temporal_ordered_looks_past_a_first_window_in_the_wrong_order(tmp_path:
             ("rev", "git.clone", "b", "10:21"),
         ]
     )
-    fired = _fired(_rules(tmp_path, ORDERED), rows)
+    fired = _fired(correlation_file(tmp_path, ORDERED), rows)
     assert set(fired) == {"late"}
     finding = fired["late"]
     # the evidence is the right-order window, not the first one
@@ -93,7 +69,7 @@ def test_temporal_ordered_looks_past_a_first_window_in_the_wrong_order(tmp_path:
 
 
 def test_correlation_fields_are_checked_at_load_with_file_and_line(tmp_path: Path) -> None:
-    path = _rules(
+    path = correlation_file(
         tmp_path,
         """\
         title: bad group

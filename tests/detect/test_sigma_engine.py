@@ -13,6 +13,7 @@ from farmhunt.detect.engine import make_context, run_rules
 from farmhunt.detect.loader import RuleError, load_rules
 from farmhunt.detect.lolrmm import export_lolrmm
 from farmhunt.detect.testing import connection_with
+from tests.detect.correlation_files import correlation_file
 
 PROCESSES = [
     {
@@ -227,32 +228,6 @@ def test_lolrmm_rule_set_loads_unchanged_and_finds_the_tools(tmp_path: Path) -> 
     assert anydesk.rule.attack == ("T1219",) and anydesk.event_uids == ["process_activity-1"]
 
 
-def _correlation(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "corr.yml"
-    path.write_text(
-        textwrap.dedent("""\
-        title: clone
-        name: base_clone
-        logsource: {product: farmhunt, service: api_activity}
-        detection:
-          sel: {api.operation: git.clone}
-          condition: sel
-        level: low
-        ---
-        title: zip
-        name: base_zip
-        logsource: {product: farmhunt, service: api_activity}
-        detection:
-          sel: {api.operation: repo.download_zip}
-          condition: sel
-        level: low
-        ---
-        """)
-        + textwrap.dedent(body)
-    )
-    return path
-
-
 def _api(rows: list[tuple[str, str, str, int]]) -> list[dict[str, Any]]:
     return [
         {
@@ -287,7 +262,7 @@ CORRELATIONS = {
 
 @pytest.mark.parametrize("kind", sorted(CORRELATIONS))
 def test_correlations(tmp_path: Path, kind: str) -> None:
-    path = _correlation(tmp_path, f"title: corr\nname: corr_rule\n{CORRELATIONS[kind]}\n")
+    path = correlation_file(tmp_path, f"title: corr\nname: corr_rule\n{CORRELATIONS[kind]}\n")
     ruleset = load_rules([path])
     rows = _api(
         [
