@@ -62,6 +62,31 @@ def test_same_roster_with_another_column_map_is_a_new_import(tmp_path: Path) -> 
     assert other.status == "imported" and other.import_id not in (plain.import_id, mapped.import_id)
 
 
+def test_a_column_map_does_not_make_other_sources_new_imports(tmp_path: Path) -> None:
+    """A column map is for the HR exports of a folder; the logs beside them read the
+    same with or without it, so importing them again without it stores nothing."""
+    ws = tmp_path / "ws"
+    mapping = load_column_map(str(MAPPED / "hris-custom.yaml"))
+    [first] = ingest(ws, OKTA, parser_options={COLUMN_MAP_OPTION: mapping})
+    assert first.status == "imported" and first.stored == _events(OKTA)
+    stored = query(ws, "SELECT count(*) FROM authentication")
+    [again] = ingest(ws, OKTA)
+    assert again.status == "skipped" and again.import_id == first.import_id
+    assert query(ws, "SELECT count(*) FROM authentication") == stored
+
+
+def test_an_appended_log_continues_the_import_read_the_same_way(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    log = tmp_path / "okta.ndjson"
+    lines = OKTA.read_text().splitlines(keepends=True)
+    log.write_text("".join(lines[:2]))
+    [first] = ingest(ws, log, format="okta")
+    assert first.stored == 2
+    log.write_text("".join(lines))
+    [appended] = ingest(ws, log, format="okta")
+    assert appended.status == "appended" and appended.stored == _events(OKTA) - 2
+
+
 def test_manifest_of_an_earlier_version_gains_the_key_and_keeps_its_imports(
     tmp_path: Path,
 ) -> None:

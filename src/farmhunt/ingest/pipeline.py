@@ -286,12 +286,13 @@ def plan_file(
     manifest = workspace.manifest
     head = head_digest(path)
     settle(continued_by=(path, head))  # an earlier file of this run may be the one it extends
-    candidates = manifest.append_candidates(head, parser.name) if parser.line_oriented else []
+    # only the options this parser reads: a column map given for the HR exports of a
+    # folder must not make its Zeek logs new imports the next time
+    used = {k: v for k, v in options.parser_options.items() if k in parser.reads_options}
+    candidates = manifest.append_candidates(head, parser.name, used) if parser.line_oriented else []
     print_ = fingerprint(path, [c.size for c in candidates])
     settle(content=print_.content_sha256)  # the same content earlier in this run
-    done = manifest.completed_with_content(
-        print_.content_sha256, parser.name, options.parser_options
-    )
+    done = manifest.completed_with_content(print_.content_sha256, parser.name, used)
     if done is not None:
         return FileResult(
             path,
@@ -302,9 +303,7 @@ def plan_file(
         )
 
     status = "imported"
-    unfinished = manifest.unfinished_with_content(
-        print_.content_sha256, parser.name, options.parser_options
-    )
+    unfinished = manifest.unfinished_with_content(print_.content_sha256, parser.name, used)
     if unfinished is not None:
         import_id, start = unfinished.id, unfinished.records_done
         manifest.reopen(import_id)
@@ -328,7 +327,7 @@ def plan_file(
             line_oriented=parser.line_oriented,
             resumed_from=base.id if base else None,
             start_record=start,
-            options=options.parser_options,
+            options=used,
         )
         if base:
             status = "appended"

@@ -123,6 +123,9 @@ class Parser(ABC):
     vendor: ClassVar[str]
     line_oriented: ClassVar[bool] = True
     """Whether records are lines, so an appended file can resume at a byte offset."""
+    reads_options: ClassVar[tuple[str, ...]] = ()
+    """The parser options (``IngestOptions.parser_options``) that change what it stores:
+    only these make an import of the same content a different one."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Give every parser's own ``frame`` the damaged-stream report (:func:`_guarded`)."""

@@ -191,12 +191,15 @@ class Manifest:
         ).fetchone()
         return _import(row) if row else None
 
-    def append_candidates(self, head_sha256: str, fmt: str) -> list[ImportRow]:
-        """Completed line-oriented imports whose file a file with this head may extend."""
+    def append_candidates(
+        self, head_sha256: str, fmt: str, options: Mapping[str, Any] | None = None
+    ) -> list[ImportRow]:
+        """Completed line-oriented imports, read with the same format and parser options,
+        whose file a file with this head may extend."""
         rows = self._db.execute(
             f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE head_sha256 = ? AND status = 'complete' "
-            "AND line_oriented = 1 AND format = ? ORDER BY size DESC",
-            (head_sha256, fmt),
+            "AND line_oriented = 1 AND format = ? AND parse_key = ? ORDER BY size DESC",
+            (head_sha256, fmt, parse_key(options)),
         ).fetchall()
         return [_import(r) for r in rows]
 

@@ -79,6 +79,7 @@ class _CsvExportParser(Parser):
 
     table: ClassVar[str]
     line_oriented = False  # a re-export is a new snapshot, never an append
+    reads_options = (COLUMN_MAP_OPTION,)
 
     def sniff(self, sample: Sample) -> float:
         if sample.text is None or sample.json_kind is not None:
