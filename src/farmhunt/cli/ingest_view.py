@@ -53,7 +53,7 @@ def run_ingest(
     )
     started = time.perf_counter()
     progress = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is not markup
         BarColumn(),
         TaskProgressColumn(),
         TextColumn("{task.fields[records]:>10,} records"),
