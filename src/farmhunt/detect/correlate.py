@@ -125,13 +125,15 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
     kind = corr.type.name
     marked = correlation_expr(ctx, rule, ruleset)
     union = correlation_events(ctx, rule, ruleset)
-    rows = marked.filter(marked["__ok"]).order_by("__time").to_pyarrow().to_pylist()
+    # ties in time broken by event id: the evidence, and what temporal_ordered sees as
+    # the order of simultaneous events, are the same on every run
+    rows = marked.filter(marked["__ok"]).order_by(["__time", "__uid"]).to_pyarrow().to_pylist()
     ends: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         ends[tuple(row[f"__g{i}"] for i in range(len(group_by)))].append(row)
     by_group: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     if ends:
-        for row in union.order_by("__time").to_pyarrow().to_pylist():
+        for row in union.order_by(["__time", "__uid"]).to_pyarrow().to_pylist():
             by_group[tuple(row[f"__g{i}"] for i in range(len(group_by)))].append(row)
     findings: list[Finding] = []
     for key, candidates in ends.items():
