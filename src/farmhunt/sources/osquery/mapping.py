@@ -536,12 +536,13 @@ def system_info(cols: Columns, action: str) -> Mapped:
 # --------------------------------------------------------------------------- where the host is
 
 _MAC = re.compile(r"[0-9a-f]{12}")
+_NOT_HEX = re.compile(r"[^0-9a-f]")
 
 
 def mac_address(value: Any) -> str | None:
     """A MAC address as lowercase colon-separated pairs, from any common form
     ('A0:40:A0:11:22:33', 'a0-40-a0-11-22-33', osquery's REG_BINARY hex 'A040A0112233')."""
-    text = re.sub(r"[^0-9a-f]", "", str(value or "").lower())
+    text = _NOT_HEX.sub("", str(value or "").lower())
     if not _MAC.fullmatch(text) or text in ("000000000000", "ffffffffffff"):
         return None
     return ":".join(text[i : i + 2] for i in range(0, 12, 2))
