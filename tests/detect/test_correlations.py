@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -100,39 +99,6 @@ def test_correlation_fields_are_checked_at_load_with_file_and_line(tmp_path: Pat
     ), errors
 
 
-def test_a_misspelt_farmhunt_table_names_the_closest_and_the_known_ones(tmp_path: Path) -> None:
-    path = tmp_path / "c.yml"
-    path.write_text(
-        textwrap.dedent("""\
-        id: x.typo
-        kind: match
-        title: t
-        description: d
-        severity: low
-        weight: 5
-        category: endpoint
-        fbi_guidance: remote_access
-        attack: [T1219]
-        false_positives: []
-        triage: t
-        logsource:
-          product: farmhunt
-          service: proces_activity
-        detection:
-          sel: {process.file.name: x.exe}
-          condition: sel
-        tests:
-          positive: [{tables: {process_activity: [{process.file.name: x.exe}]}}]
-          negative: [{tables: {process_activity: [{process.file.name: y.exe}]}}]
-        """)
-    )
-    with pytest.raises(RuleError) as caught:
-        load_rules([path])
-    (error,) = caught.value.errors
-    assert error.startswith(f"{path}:14: log source service 'proces_activity'")
-    assert "did you mean 'process_activity'" in error and "network_activity" in error
-
-
 RULE = """\
 id: x.attack
 kind: match
@@ -152,6 +118,19 @@ tests:
   positive: [{{tables: {{process_activity: [{{process.file.name: x.exe}}]}}}}]
   negative: [{{tables: {{process_activity: [{{process.file.name: y.exe}}]}}}}]
 """
+
+
+def test_a_misspelt_farmhunt_table_names_the_closest_and_the_known_ones(tmp_path: Path) -> None:
+    path = tmp_path / "c.yml"
+    typo = "service: proces_activity}"
+    text = RULE.format(attack="attack: [T1219]\n").replace("service: process_activity}", typo)
+    path.write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if typo in row)
+    with pytest.raises(RuleError) as caught:
+        load_rules([path])
+    (error,) = caught.value.errors
+    assert error.startswith(f"{path}:{line}: log source service 'proces_activity'")
+    assert "did you mean 'process_activity'" in error and "network_activity" in error
 
 
 @pytest.mark.parametrize(
