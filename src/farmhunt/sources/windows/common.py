@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from farmhunt.schema import Column, get_table
@@ -18,7 +19,7 @@ from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.coerce import coerce
 from farmhunt.sources.rows import event as event_row
 from farmhunt.sources.values import opt_int
-from farmhunt.sources.windows.model import WinEvent, blank_to_none
+from farmhunt.sources.windows.model import BLANK_MAX, BLANKS, WinEvent
 
 
 @dataclass
@@ -48,21 +49,35 @@ class Family:
     carry the values without names)."""
 
 
+_MISSING = object()
+
+
 def take(ev: WinEvent, table: str, spec: Mapping[str, str]) -> tuple[dict[str, Any], set[str]]:
     """Columns from the event's fields by a ``{raw field: column}`` map, typed per column.
 
     Empty placeholders ('-', '') are skipped; a value that cannot have the column's
     type quarantines the record with the field's name in the reason.
+
+    This runs for every mapped event, once per spec entry: the placeholder test is
+    inlined and text for a text column is stored as it is, without a call to
+    :func:`coerce` (which would return it unchanged).
     """
     columns: dict[str, Any] = {}
     used: set[str] = set()
     data = ev.data
-    for raw, name, column in _resolved(table, spec):
-        if raw not in data:
+    for raw, name, column, is_text in _resolved(table, spec):
+        value = data.get(raw, _MISSING)
+        if value is _MISSING:
             continue
         used.add(raw)
-        value = blank_to_none(data[raw])
-        if value is None:
+        if isinstance(value, str):
+            stripped = value.strip()
+            if len(stripped) <= BLANK_MAX and stripped in BLANKS:
+                continue
+            if is_text and type(value) is str:
+                columns[name] = value
+                continue
+        elif value is None:
             continue
         try:
             columns[name] = coerce(column, value)
@@ -71,11 +86,13 @@ def take(ev: WinEvent, table: str, spec: Mapping[str, str]) -> tuple[dict[str, A
     return columns, used
 
 
-_RESOLVED: dict[tuple[str, int], tuple[Mapping[str, str], tuple[tuple[str, str, Column], ...]]] = {}
+Resolved = tuple[tuple[str, str, Column, bool], ...]
+_RESOLVED: dict[tuple[str, int], tuple[Mapping[str, str], Resolved]] = {}
 
 
-def _resolved(table: str, spec: Mapping[str, str]) -> tuple[tuple[str, str, Column], ...]:
-    """``spec`` with each column's schema entry looked up once, not per event.
+def _resolved(table: str, spec: Mapping[str, str]) -> Resolved:
+    """``spec`` with each column's schema entry looked up once, not per event, and
+    whether the column holds text (which :func:`coerce` stores as it is).
 
     Specs are module constants: the cache holds each one (so its id cannot be reused by
     another) and checks identity; a spec built per call is resolved without caching.
@@ -85,7 +102,11 @@ def _resolved(table: str, spec: Mapping[str, str]) -> tuple[tuple[str, str, Colu
     if entry is not None and entry[0] is spec:
         return entry[1]
     schema = get_table(table)
-    found = tuple((raw, name, schema.column(name)) for raw, name in spec.items())
+    found = tuple(
+        (raw, name, column, column.type == "string")
+        for raw, name in spec.items()
+        for column in (schema.column(name),)
+    )
     if len(_RESOLVED) < 256:
         _RESOLVED[key] = (spec, found)
     return found
@@ -101,11 +122,17 @@ _PRODUCT_DEFAULT = "Windows"
 
 def to_rows(ev: WinEvent, families: list[Family]) -> list[Row]:
     """The row for one event: mapped when its channel and id are known, else base_event."""
-    channel = (ev.channel or "").lower()
-    family = next((f for f in families if channel in f.channels), None)
+    family = _family_of(ev.channel, families)
     mapper = family.mappers.get(ev.event_id) if family else None
     mapped = mapper(ev) if mapper is not None else Mapped("base_event", 0, {}, set())
-    unmapped = {k: v for k, v in ev.data.items() if k not in mapped.used and v is not None}
+    used = mapped.used
+    # The event's fields no mapping used, in their order: a copy without the used ones
+    # (C-level copy and deletes) costs less than testing every field in Python.
+    unmapped = ev.data.copy()
+    for key in used:
+        unmapped.pop(key, None)
+    if None in unmapped.values():
+        unmapped = {k: v for k, v in unmapped.items() if v is not None}
     for key, value in (
         ("record_id", ev.record_id),
         ("provider_name", ev.provider),
@@ -113,9 +140,10 @@ def to_rows(ev: WinEvent, families: list[Family]) -> list[Row]:
         ("activity_id", ev.activity_id),
         ("process_id", ev.process_id),
     ):
-        if value is not None and key not in mapped.used:
+        if value is not None and key not in used:
             unmapped.setdefault(key, value)
-    unmapped.update(ev.extra)
+    if ev.extra:
+        unmapped.update(ev.extra)
     columns: dict[str, Any] = {
         "metadata.log_name": ev.channel,
         "metadata.event_code": str(ev.event_id),
@@ -128,7 +156,48 @@ def to_rows(ev: WinEvent, families: list[Family]) -> list[Row]:
     columns.update(mapped.columns)
     if unmapped:
         columns["unmapped"] = unmapped
-    return [event_row(mapped.table, mapped.activity_id, ev.time, columns)]
+    row = _row_start(mapped.table, mapped.activity_id, ev.time)
+    for key, value in columns.items():
+        if value is not None:
+            row[key] = value
+    return [(mapped.table, row)]
+
+
+_CACHE_LIMIT = 1024
+"""Entries per lookup cache below: channel names and table/activity pairs come from
+input files, so the caches stop growing rather than hold whatever a file invents."""
+
+_FAMILIES: dict[tuple[int, str | None], tuple[list[Family], Family | None]] = {}
+
+
+def _family_of(channel: str | None, families: list[Family]) -> Family | None:
+    """The family mapping ``channel`` (any case), looked up once per channel name."""
+    key = (id(families), channel)
+    entry = _FAMILIES.get(key)
+    if entry is not None and entry[0] is families:
+        return entry[1]
+    lowered = (channel or "").lower()
+    family = next((f for f in families if lowered in f.channels), None)
+    if len(_FAMILIES) < _CACHE_LIMIT:
+        _FAMILIES[key] = (families, family)
+    return family
+
+
+_STARTS: dict[tuple[str, int], Row] = {}
+
+
+def _row_start(table: str, activity_id: int, time: datetime) -> dict[str, Any]:
+    """A new row with the class columns :func:`~farmhunt.sources.rows.event` fills for
+    ``table`` and ``activity_id``, built once per pair and copied per event."""
+    key = (table, activity_id)
+    start = _STARTS.get(key)
+    if start is None:
+        start = event_row(table, activity_id, time, {})
+        if len(_STARTS) < _CACHE_LIMIT:
+            _STARTS[key] = start
+    row = start[1].copy()
+    row["time"] = time
+    return row
 
 
 def first_line(text: str | None) -> str | None:
