@@ -503,3 +503,133 @@ def test_json_value_of_the_wrong_shape_names_its_field(tmp_path: Path) -> None:
     path = _write(tmp_path / "ssl.json", json.dumps({**entry, "server_name": ["a", "b"]}))
     outcome = parse_sample(path, expected_format="zeek-json")[0]
     assert outcome["quarantine"]["reason"] == "server_name is a list, not text: \"['a', 'b']\""
+
+
+# ------------------------------------------------- compiled readers vs generic path
+
+
+def _lines(*lines: str) -> list[list[str]]:
+    """Data lines written with spaces between fields (``~`` for a field of no text)."""
+    return [["" if raw == "~" else raw for raw in line.split()] for line in lines]
+
+
+TRICKY_CONN = _lines(
+    # plain, ICMP, empty markers, escapes, unset ts, out-of-range ts, bad values
+    "1763370012.418223 Ca1 10.0.0.1 52144 203.0.113.45 443 tcp ssl 1.5 10 20 SF T F 0 ShAD"
+    " 3 400 4 500 (empty)",
+    "1763370013.0 Ca2 10.0.0.1 8 203.0.113.45 0 icmp - - - - OTH T - 0 - 1 84 1 84 -",
+    "1763370014.5 (empty) 10.0.0.2 1 ::1 2 (empty) (empty) 0.0004 0 0 (empty) F F 0 (empty)"
+    " 0 0 0 0 a,-,b",
+    "1763370015.25 C\\x09a3 10.0.0.3 3 10.0.0.4 4 tcp h\\xc3\\xb6 2 1 1 S0 T T 0 S\\x41"
+    " 1 1 1 1 x\\x2cy",
+    "- Ca4 10.0.0.3 3 10.0.0.4 4 tcp - - - - S0 - - - - - - - - -",
+    "99999999999999999 Ca5 10.0.0.3 3 10.0.0.4 4 tcp - - - - S0 - - - - - - - - -",
+    "1763370016 Ca6 10.0.0.3 70000 10.0.0.4 4 tcp - - - - S0 - - - - - - - - -",
+    "1763370017 Ca7 10.0.0.3 3 10.0.0.4 4 tcp - inf - - S0 - - - - - - - - -",
+    "1763370018 Ca8 10.0.0.3 3 10.0.0.4 4 tcp - - \u0661\u0662 - S0 - - - - - - - - -",
+    "1763370019 Ca9 10.0.0.3 3 10.0.0.4 4 tcp -",
+)
+CONN_FIELDS = [
+    "ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration orig_bytes",
+    "resp_bytes conn_state local_orig local_resp missed_bytes history orig_pkts",
+    "orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents",
+]
+CONN_TYPES = [
+    "time string addr port addr port enum string interval count count string bool bool",
+    "count string count count count count set[string]",
+]
+TRICKY_DNS = _lines(
+    "1762204763.9 Cd1 10.0.0.1 53491 10.0.0.53 53 udp 7 0.01 a.example 1 C_INTERNET 1 A 0"
+    " NOERROR F F T T 0 1.2.3.4,-,5.6.7.8 60.0,- F",
+    "1762204764.9 Cd2 10.0.0.1 53491 10.0.0.53 53 udp 7 - b.example 1 C_INTERNET 1 A 70000"
+    " - F F T F 0 (empty) (empty) F",
+    "1762204765.9 Cd3 10.0.0.1 53491 10.0.0.53 53 tcp 7 - c\\x2eexample - - - - - nxdomain"
+    " - - - - - - - -",
+)
+DNS_FIELDS = [
+    "ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto trans_id rtt query qclass",
+    "qclass_name qtype qtype_name rcode rcode_name AA TC RD RA Z answers TTLs rejected",
+]
+DNS_TYPES = [
+    "time string addr port addr port enum count interval string count string count",
+    "string count string bool bool bool bool count vector[string] vector[interval] bool",
+]
+TRICKY_SSL = _lines(
+    "1762204763.9 Cs1 10.0.0.1 50000 1.1.1.1 443 TLSv13 - - x.example F - - T - (empty) (empty) T",
+    "1762204764.9 Cs2 10.0.0.1 50000 1.1.1.1 443 - - - - - bad_record_mac - F - "
+    + "ab" * 32
+    + ",cd - -",
+    "1762204765.9 Cs3 10.0.0.1 50000 1.1.1.1 443 ~ (empty) - - - - - - - " + "zz" * 20 + " - -",
+)
+
+
+SSL_FIELDS = [
+    "ts uid id.orig_h id.orig_p id.resp_h id.resp_p version cipher curve server_name",
+    "resumed last_alert next_protocol established ssl_history cert_chain_fps",
+    "client_cert_chain_fps sni_matches_cert",
+]
+SSL_TYPES = [
+    "time string addr port addr port string string string string bool string string",
+    "bool string vector[string] vector[string] bool",
+]
+
+
+def _words(parts: list[str]) -> list[str]:
+    return " ".join(parts).split()
+
+
+def _tricky(tmp_path: Path) -> list[Path]:
+    """Blocks that use the compiled readers, and blocks they must leave alone."""
+    conn_f, conn_t = _words(CONN_FIELDS), _words(CONN_TYPES)
+    dns_f, dns_t = _words(DNS_FIELDS), _words(DNS_TYPES)
+    ssl_f, ssl_t = _words(SSL_FIELDS), _words(SSL_TYPES)
+    reordered = [conn_f[i] for i in reversed(range(len(conn_f)))]
+    blocks = [
+        _tsv("conn", conn_f, conn_t, TRICKY_CONN),
+        _tsv("conn_long", [*conn_f[:6], "extra"], [*conn_t[:6], "count"], [["1.5"] * 7]),
+        _tsv(
+            "conn",
+            reordered,
+            [conn_t[i] for i in reversed(range(len(conn_t)))],
+            [list(reversed(line)) for line in TRICKY_CONN],
+        ),
+        _tsv("conn", conn_f, ["string"] * len(conn_f), TRICKY_CONN),  # untyped block
+        _tsv("conn", conn_f, conn_t[:-1], TRICKY_CONN),  # #types that do not fit
+        _tsv("dns", dns_f, dns_t, TRICKY_DNS),
+        _tsv("dns", dns_f, [*dns_t[:-3], "string", *dns_t[-2:]], TRICKY_DNS),
+        _tsv("ssl", ssl_f, ssl_t, TRICKY_SSL),
+        _tsv("ssl", ssl_f[1:], ssl_t[1:], [line[1:] for line in TRICKY_SSL]),  # no ts
+        _tsv(None, conn_f, conn_t, TRICKY_CONN),  # no #path: recognised per line
+        _tsv("conn", conn_f, conn_t, TRICKY_CONN, header=("\\x09", ";", "EMPTY", "UNSET")),
+    ]
+    paths = [_write(tmp_path / f"block{i}.log", text) for i, text in enumerate(blocks)]
+    paths.append(_write(tmp_path / "all.log", "".join(blocks)))
+    return paths
+
+
+def test_compiled_readers_store_and_reject_exactly_as_the_generic_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from farmhunt.sources.zeek import tsv
+
+    samples = [p for p in sorted(SAMPLES.iterdir()) if _format(p) == "zeek-tsv"]
+    samples += _tricky(tmp_path)
+    compiled = [parse_sample(p, "zeek-tsv") for p in samples]
+    built = []
+    real = tsv.Header.reader
+
+    def counting(header: tsv.Header) -> Any:
+        reader = real(header)
+        if reader is not None:
+            built.append(header.path)
+        return reader
+
+    monkeypatch.setattr(tsv.Header, "reader", counting)
+    parse_sample(samples[-1], "zeek-tsv")
+    assert {"conn", "dns", "ssl"} <= set(built)  # the fast path was taken at all
+    monkeypatch.setattr(tsv.Header, "reader", lambda header: None)
+    generic = [parse_sample(p, "zeek-tsv") for p in samples]
+    for path, fast, slow in zip(samples, compiled, generic, strict=True):
+        assert fast == slow, path.name
+    quarantined = [o for o in compiled[-1] if "quarantine" in o]
+    assert len(quarantined) >= 8  # the bad lines above are among those compared

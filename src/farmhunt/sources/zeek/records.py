@@ -136,6 +136,13 @@ def infer_log(names: Any) -> str | None:
     return None
 
 
+def declared_kind(path: str) -> str | None:
+    """The mapped log a declared path names (``conn_long`` and ``dns-external`` count as
+    their base log), or None for a log kept whole."""
+    base = re.split(r"[_\-.]", path, maxsplit=1)[0]
+    return base if base in MAPPED_LOGS else None
+
+
 def log_kind(record: ZeekRecord) -> str | None:
     """Which mapping applies: ``conn``, ``dns``, ``ssl``, ``rdp``, ``http`` or None.
 
@@ -144,8 +151,7 @@ def log_kind(record: ZeekRecord) -> str | None:
     with only the connection id and ``proto`` is a connection.
     """
     if record.path:
-        base = re.split(r"[_\-.]", record.path, maxsplit=1)[0]
-        return base if base in MAPPED_LOGS else None
+        return declared_kind(record.path)
     inferred = infer_log(record.fields)
     if inferred is not None:
         return inferred

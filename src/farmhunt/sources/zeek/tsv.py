@@ -30,8 +30,9 @@ from typing import Any
 
 from farmhunt.sources.base import Parser, RawRecord, Rejected, Row, Sample, Stream
 from farmhunt.sources.framing import iter_lines, short_text
+from farmhunt.sources.zeek.compiled import BlockReader, compile_reader
 from farmhunt.sources.zeek.mapping import normalize_record
-from farmhunt.sources.zeek.records import ZeekRecord, infer_log, is_ip
+from farmhunt.sources.zeek.records import ZeekRecord, declared_kind, infer_log, is_ip
 
 _ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
 _CONTAINER = re.compile(r"^(?:set|vector|table)\[(.*)\]$")
@@ -68,6 +69,8 @@ class Header:
     types: list[str] = field(default_factory=list)
     ts_index: int | None = None
     _plan: list[tuple[str, Converter]] | None = None
+    _reader: BlockReader | None = None
+    _compiled: bool = False
 
     def read(self, line: str) -> str | None:
         """Apply one ``#`` line; return a problem to report, or None."""
@@ -102,7 +105,27 @@ class Header:
             self.open_time = unescape(rest) or None
         # #close and comments change nothing.
         self._plan = None
+        self._reader, self._compiled = None, False
         return problem
+
+    def reader(self) -> BlockReader | None:
+        """The block's compiled reader (:mod:`~farmhunt.sources.zeek.compiled`), if any."""
+        if not self._compiled:
+            self._compiled = True
+            if self.fields is not None and self.path:
+                if self._plan is None:
+                    self._plan = self._make_plan()
+                types = self.types or ["string"] * len(self.fields)
+                self._reader = compile_reader(
+                    declared_kind(self.path),
+                    self.path,
+                    self.fields,
+                    [value_class(t) for t in types],
+                    [converter for _, converter in self._plan],
+                    self.empty_field,
+                    self.unset_field,
+                )
+        return self._reader
 
     def convert(self, parts: list[str]) -> dict[str, Any]:
         """Typed values of one line's fields (unset ones left out), or BadValue."""
@@ -152,6 +175,18 @@ class Header:
             return _addr
         empty = self.empty_field
         return lambda raw: "" if raw == empty else unescape(raw)
+
+
+def value_class(kind: str) -> str:
+    """What a column of Zeek type ``kind`` holds once converted (see ``Header._converter``):
+    ``list``, ``float``, ``int``, ``port``, ``bool``, ``addr`` or ``text``."""
+    if _CONTAINER.match(kind):
+        return "list"
+    if kind in _FLOAT_TYPES:
+        return "float"
+    if kind in _INT_TYPES:
+        return "int"
+    return kind if kind in ("port", "bool", "addr") else "text"
 
 
 def _float(raw: str, kind: str) -> float:
@@ -254,6 +289,12 @@ class ZeekTsvParser(Parser):
                     offset,
                 )
                 continue
+            reader = header.reader()
+            if reader is not None:
+                row = reader.read(parts, text)
+                if row is not None:
+                    yield RawRecord(number, row, text, offset)
+                    continue
             try:
                 values = header.convert(parts)
             except BadValue as exc:
@@ -270,4 +311,7 @@ class ZeekTsvParser(Parser):
             yield RawRecord(number, record, text, offset)
 
     def normalize(self, record: RawRecord) -> Iterable[Row]:
-        return normalize_record(record.value)
+        value = record.value
+        if isinstance(value, tuple):
+            return [value]  # built whole by the block's compiled reader
+        return normalize_record(value)
