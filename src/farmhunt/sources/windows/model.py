@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from farmhunt.sources.base import RecordError
@@ -68,6 +69,12 @@ def norm_guid(value: Any) -> str | None:
     The EVTX reader prints GUIDs upper case without braces, Winlogbeat lower case with
     them; one form makes Sysmon ProcessGuid values join across formats.
     """
+    if type(value) is str:
+        return _cached_guid(value)
+    return _norm_guid(value)
+
+
+def _norm_guid(value: Any) -> str | None:
     value = blank_to_none(value)
     if value is None:
         return None
@@ -90,6 +97,12 @@ def windows_guid_text(value: Any) -> Any:
 def logon_id(value: Any) -> str | None:
     """A logon id (LUID) as Windows prints it, ``0x2f4a1c9``: PowerShell exports give
     the number in decimal, the other formats in hex; one form joins them."""
+    if type(value) is str:
+        return _cached_logon_id(value)
+    return _logon_id(value)
+
+
+def _logon_id(value: Any) -> str | None:
     value = blank_to_none(value)
     if value is None:
         return None
@@ -140,6 +153,12 @@ def event_time(value: Any, field: str = "TimeCreated") -> tuple[datetime, str | 
 
 def split_account(value: Any) -> tuple[str | None, str | None]:
     """``DOMAIN\\user`` as (user, domain); a bare name has no domain."""
+    if type(value) is str:
+        return _cached_account(value)
+    return _split_account(value)
+
+
+def _split_account(value: Any) -> tuple[str | None, str | None]:
     value = blank_to_none(value)
     if value is None:
         return None, None
@@ -148,3 +167,12 @@ def split_account(value: Any) -> tuple[str | None, str | None]:
         domain, _, user = text.partition("\\")
         return user or None, domain or None
     return text, None
+
+
+# The same GUIDs, logon ids and accounts recur in event after event (a process's
+# ProcessGuid in each of its connections, a user's name in each of their launches):
+# the text forms, pure functions of the text, are computed once per distinct value.
+_CACHE_SIZE = 16384
+_cached_guid = lru_cache(maxsize=_CACHE_SIZE)(_norm_guid)
+_cached_logon_id = lru_cache(maxsize=_CACHE_SIZE)(_logon_id)
+_cached_account = lru_cache(maxsize=_CACHE_SIZE)(_split_account)

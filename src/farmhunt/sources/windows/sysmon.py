@@ -11,7 +11,8 @@ import ipaddress
 from functools import lru_cache
 from typing import Any
 
-from farmhunt.sources.values import basename, opt_bool, opt_time
+from farmhunt.sources.values import basename as path_basename
+from farmhunt.sources.values import opt_bool, opt_time
 from farmhunt.sources.windows.common import Family, Mapped, int_field, take
 from farmhunt.sources.windows.model import WinEvent, logon_id, norm_guid, split_account
 
@@ -179,6 +180,11 @@ def _address_answer(entry: str) -> tuple[str | None, str]:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         return "A", str(address.ipv4_mapped)
     return ("A" if address.version == 4 else "AAAA"), entry
+
+
+basename = lru_cache(maxsize=16384)(path_basename)
+"""A path's file name, once per distinct path: a host runs the same images again and
+again, and the name is split out with a regex."""
 
 
 def _process_common(ev: WinEvent, columns: dict[str, Any], used: set[str]) -> None:
