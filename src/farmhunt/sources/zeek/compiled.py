@@ -20,7 +20,7 @@ those of the generic path. The tests compare both paths line for line.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -199,7 +199,7 @@ KINDS: dict[str, tuple[str, dict[str, frozenset[str]], frozenset[str], Builder]]
     "ssl": ("network_activity", _SSL_FIELDS, _SSL_PEEKED, _ssl),
 }
 
-_NOT_A_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _getter(indexes: Sequence[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
@@ -267,13 +267,14 @@ class BlockReader:
             built = self._builder(mapped)
             if built is None:
                 return None
-            time = from_epoch(ts, "ts")
+            # from_epoch's own sum for plain epoch seconds, without its call and checks
+            time = _EPOCH + timedelta(seconds=ts) if -1e10 < ts < 1e10 else from_epoch(ts, "ts")
         except Exception:
             return None  # the generic path gives the reason (or raises as before)
         activity, columns = built
         head = self._heads.get(activity)
         if head is None:
-            head = self._heads[activity] = event(self._table, activity, _NOT_A_TIME, {})[1]
+            head = self._heads[activity] = event(self._table, activity, _EPOCH, {})[1]
         row = head.copy()
         row["time"] = time
         for key, value in columns.items():
@@ -283,7 +284,7 @@ class BlockReader:
         row["metadata.original_time"] = parts[self._ts]
         unmapped = {
             name: value
-            for name, value in zip(self._rest_names, self._rest(values), strict=True)
+            for name, value in zip(self._rest_names, self._rest(values), strict=False)
             if value is not None
         }
         if unmapped:
@@ -297,15 +298,17 @@ def compile_reader(
     names: list[str],
     classes: list[str],
     converters: list[Converter],
+    plain: list[Converter | None],
     empty: str,
     unset: str,
 ) -> BlockReader | None:
     """A compiled reader for a block, or None when its lines must take the generic path.
 
     ``classes`` is each column's value class (``text``, ``float``, ``int``, ``port``,
-    ``bool``, ``addr``, ``list``); a mapped field of a class its builder does not read
-    as the mapping would, duplicate field names or no ``ts`` column leave the block to
-    the generic path.
+    ``bool``, ``addr``, ``list``); ``converters`` convert each column's values and
+    ``plain`` those of lines without ``\\x`` escapes (None for text). A mapped field
+    of a class its builder does not read as the mapping would, duplicate field names
+    or no ``ts`` column leave the block to the generic path.
     """
     if kind not in KINDS or not path or "ts" not in names or len(set(names)) != len(names):
         return None
@@ -313,7 +316,4 @@ def compile_reader(
     for name, cls in zip(names, classes, strict=True):
         if name in fields and cls not in fields[name]:
             return None
-    plain: list[Converter | None] = [
-        None if cls == "text" else convert for cls, convert in zip(classes, converters, strict=True)
-    ]
     return BlockReader(kind, path, names, converters, plain, empty, unset)

@@ -116,12 +116,14 @@ class Header:
                 if self._plan is None:
                     self._plan = self._make_plan()
                 types = self.types or ["string"] * len(self.fields)
+                converters = [converter for _, converter in self._plan]
                 self._reader = compile_reader(
                     declared_kind(self.path),
                     self.path,
                     self.fields,
                     [value_class(t) for t in types],
-                    [converter for _, converter in self._plan],
+                    converters,
+                    [_plain(t, c) for t, c in zip(types, converters, strict=True)],
                     self.empty_field,
                     self.unset_field,
                 )
@@ -187,6 +189,59 @@ def value_class(kind: str) -> str:
     if kind in _INT_TYPES:
         return "int"
     return kind if kind in ("port", "bool", "addr") else "text"
+
+
+_BOOLS = {"T": True, "1": True, "F": False, "0": False}
+
+
+def _plain(kind: str, converter: Converter) -> Converter | None:
+    """A column's converter for a line without ``\\x`` escapes, None for text.
+
+    Each one accepts exactly what the column's converter accepts and returns the same
+    value, in one call where that costs less; it raises (with no message to read) on
+    anything else, and the line is then read the generic way.
+    """
+    if value_class(kind) == "text":
+        return None
+    if kind in _FLOAT_TYPES:
+        return _plain_float
+    if kind in ("count", "counter"):
+        return _plain_count
+    if kind == "bool":
+        return _BOOLS.__getitem__
+    if kind == "addr":
+        return _plain_addr
+    if kind == "port":
+        return _plain_port
+    return converter
+
+
+def _plain_float(raw: str) -> float:
+    number = float(raw)
+    if number - number:  # inf or nan
+        raise ValueError(raw)
+    return number
+
+
+def _plain_count(raw: str) -> int:
+    if raw.isdigit() and raw.isascii():
+        return int(raw)
+    raise ValueError(raw)
+
+
+def _plain_port(raw: str) -> int:
+    if raw.isdigit() and raw.isascii() and len(raw) <= 5:
+        number = int(raw)
+        if number <= 65535:
+            return number
+    return _port(raw)  # 80/tcp, or not a port at all
+
+
+def _plain_addr(raw: str) -> str:
+    text = raw.strip()
+    if is_ip(text):
+        return text
+    raise ValueError(raw)
 
 
 def _float(raw: str, kind: str) -> float:
@@ -257,12 +312,15 @@ class ZeekTsvParser(Parser):
 
     def frame(self, stream: Stream) -> Iterator[RawRecord | Rejected]:
         header = Header()
+        reader: BlockReader | None = None
+        stale = True  # a header line was read since ``reader`` was asked for
         for number, line, offset, error in iter_lines(stream):
             if error is not None or line is None:
                 yield Rejected(number, error or "unreadable line", short_text(line or b""), offset)
                 continue
             text = line.decode("utf-8")
             if text.startswith("#"):
+                stale = True
                 separator = _separator_line(text)
                 if separator is not None:
                     header = Header(separator=separator)
@@ -289,7 +347,8 @@ class ZeekTsvParser(Parser):
                     offset,
                 )
                 continue
-            reader = header.reader()
+            if stale:
+                reader, stale = header.reader(), False
             if reader is not None:
                 row = reader.read(parts, text)
                 if row is not None:
