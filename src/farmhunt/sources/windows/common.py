@@ -59,13 +59,13 @@ def take(ev: WinEvent, table: str, spec: Mapping[str, str]) -> tuple[dict[str, A
     type quarantines the record with the field's name in the reason.
 
     This runs for every mapped event, once per spec entry: the placeholder test is
-    inlined and text for a text column is stored as it is, without a call to
-    :func:`coerce` (which would return it unchanged).
+    inlined, text for a text column is stored as it is and decimal text for an integer
+    column is converted here, each without a call to :func:`coerce` (same result).
     """
     columns: dict[str, Any] = {}
     used: set[str] = set()
     data = ev.data
-    for raw, name, column, is_text in _resolved(table, spec):
+    for raw, name, column, kind in _resolved(table, spec):
         value = data.get(raw, _MISSING)
         if value is _MISSING:
             continue
@@ -74,9 +74,13 @@ def take(ev: WinEvent, table: str, spec: Mapping[str, str]) -> tuple[dict[str, A
             stripped = value.strip()
             if len(stripped) <= BLANK_MAX and stripped in BLANKS:
                 continue
-            if is_text and type(value) is str:
-                columns[name] = value
-                continue
+            if type(value) is str:
+                if kind == _TEXT:
+                    columns[name] = value
+                    continue
+                if kind == _INT and len(value) < 16 and value.isascii() and value.isdigit():
+                    columns[name] = int(value)  # what opt_int makes of it, sooner
+                    continue
         elif value is None:
             continue
         try:
@@ -86,13 +90,16 @@ def take(ev: WinEvent, table: str, spec: Mapping[str, str]) -> tuple[dict[str, A
     return columns, used
 
 
-Resolved = tuple[tuple[str, str, Column, bool], ...]
+_TEXT, _INT, _OTHER = 1, 2, 0
+"""Column kinds :func:`take` converts itself: text stored as it is, and whole numbers
+short enough that ``int(float(text))`` in :func:`opt_int` is exact."""
+
+Resolved = tuple[tuple[str, str, Column, int], ...]
 _RESOLVED: dict[tuple[str, int], tuple[Mapping[str, str], Resolved]] = {}
 
 
 def _resolved(table: str, spec: Mapping[str, str]) -> Resolved:
-    """``spec`` with each column's schema entry looked up once, not per event, and
-    whether the column holds text (which :func:`coerce` stores as it is).
+    """``spec`` with each column's schema entry and kind looked up once, not per event.
 
     Specs are module constants: the cache holds each one (so its id cannot be reused by
     another) and checks identity; a spec built per call is resolved without caching.
@@ -103,13 +110,21 @@ def _resolved(table: str, spec: Mapping[str, str]) -> Resolved:
         return entry[1]
     schema = get_table(table)
     found = tuple(
-        (raw, name, column, column.type == "string")
+        (raw, name, column, _kind(column))
         for raw, name in spec.items()
         for column in (schema.column(name),)
     )
     if len(_RESOLVED) < 256:
         _RESOLVED[key] = (spec, found)
     return found
+
+
+def _kind(column: Column) -> int:
+    if column.type == "string":
+        return _TEXT
+    if column.type in ("int", "bigint"):
+        return _INT
+    return _OTHER
 
 
 def int_field(ev: WinEvent, name: str) -> int | None:

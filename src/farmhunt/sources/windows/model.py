@@ -69,9 +69,14 @@ def norm_guid(value: Any) -> str | None:
     The EVTX reader prints GUIDs upper case without braces, Winlogbeat lower case with
     them; one form makes Sysmon ProcessGuid values join across formats.
     """
-    if type(value) is str:
-        return _cached_guid(value)
+    if type(value) is str and len(value) == 38 and _CANONICAL_GUID.fullmatch(value):
+        return value  # already in that form (Winlogbeat, NXLog): one C call
     return _norm_guid(value)
+
+
+_CANONICAL_GUID = re.compile(
+    r"\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}", re.ASCII
+)
 
 
 def _norm_guid(value: Any) -> str | None:
@@ -169,10 +174,9 @@ def _split_account(value: Any) -> tuple[str | None, str | None]:
     return text, None
 
 
-# The same GUIDs, logon ids and accounts recur in event after event (a process's
-# ProcessGuid in each of its connections, a user's name in each of their launches):
+# The same logon ids and accounts recur in event after event (a user's name in each
+# of their launches, a session's logon id in each of its processes):
 # the text forms, pure functions of the text, are computed once per distinct value.
 _CACHE_SIZE = 16384
-_cached_guid = lru_cache(maxsize=_CACHE_SIZE)(_norm_guid)
 _cached_logon_id = lru_cache(maxsize=_CACHE_SIZE)(_logon_id)
 _cached_account = lru_cache(maxsize=_CACHE_SIZE)(_split_account)
