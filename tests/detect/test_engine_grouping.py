@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
-from farmhunt.detect.engine import make_context, match_table
+from farmhunt.detect.engine import (
+    EVIDENCE_SAMPLES,
+    MAX_DEVICES,
+    MAX_UIDS,
+    make_context,
+    match_table,
+)
 from farmhunt.detect.loader import load_rules
 from farmhunt.detect.testing import connection_with
 
@@ -88,3 +96,82 @@ def test_store_tables_are_looked_up_once_per_run() -> None:
     before = ctx.table("scratch")
     con.execute("CREATE OR REPLACE TEMP TABLE scratch AS SELECT 1 AS a, 2 AS b")
     assert before.columns == ("a",) and ctx.table("scratch").columns == ("a", "b")
+
+
+def _anydesk_rule(folder: Path) -> None:
+    _rule(
+        folder,
+        "by_image",
+        "0b8c6a4e-3333-4c1d-9a51-3f0e2d6c7b8a",
+        {"sel": {"Image|endswith": "\\anydesk.exe"}},
+    )
+
+
+def test_a_subject_keeps_its_first_events_in_time_then_uid_order(tmp_path: Path) -> None:
+    _anydesk_rule(tmp_path)
+    start = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
+    total = MAX_UIDS + 25
+    # stored newest first, and pairs of events share a moment: the engine must sort
+    rows = [
+        {
+            "device.hostname": "H1",
+            "time": start + timedelta(minutes=n // 2),
+            "metadata.uid": f"u{n:04d}-{'b' if n % 2 == 0 else 'a'}",
+            "process.file.path": rf"C:\A{n}\AnyDesk.exe",
+        }
+        for n in reversed(range(total))
+    ]
+    ruleset = load_rules([tmp_path])
+    (finding,) = match_table(
+        make_context(connection_with({"process_activity": rows})), "process_activity", ruleset.rules
+    )
+    expected = sorted(rows, key=lambda r: (r["time"], r["metadata.uid"]))
+    assert finding.event_count == total
+    assert finding.event_uids == [r["metadata.uid"] for r in expected[:MAX_UIDS]]
+    assert finding.first_seen == expected[0]["time"]
+    assert finding.last_seen == expected[-1]["time"]
+    assert finding.evidence["matched"] == [
+        {"process.file.path": r["process.file.path"]} for r in expected[:EVIDENCE_SAMPLES]
+    ]
+    assert expected[0]["process.file.path"] in finding.explanation
+
+
+def test_devices_are_listed_once_in_name_order_up_to_a_limit(tmp_path: Path) -> None:
+    _anydesk_rule(tmp_path)
+    hosts = [f"H{n:02d}" for n in range(MAX_DEVICES + 3)]
+    rows = [
+        {"device.hostname": host, "process.file.path": r"C:\anydesk.exe"}
+        for host in reversed(hosts * 2)
+    ]
+    rows.append({"device.hostname": "", "process.file.path": r"C:\anydesk.exe"})
+    ruleset = load_rules([tmp_path])
+    findings = match_table(
+        make_context(connection_with({"process_activity": rows})), "process_activity", ruleset.rules
+    )
+    by_subject = {f.subject: f for f in findings}
+    assert set(by_subject) == {*hosts, "(unknown)"}
+    assert by_subject["H05"].evidence["devices"] == ["H05"]
+    assert by_subject["H05"].device == "H05" and by_subject["H05"].event_count == 2
+    unknown = by_subject["(unknown)"]
+    assert unknown.evidence["devices"] == [] and unknown.device is None
+
+
+def test_a_user_subject_lists_its_devices_sorted_and_capped(tmp_path: Path) -> None:
+    _anydesk_rule(tmp_path)
+    (rule,) = load_rules([tmp_path]).rules
+    by_user = replace(rule, subject=("actor.user.name",))
+    hosts = [f"H{n:02d}" for n in range(MAX_DEVICES + 3)]
+    rows = [
+        {
+            "device.hostname": host,
+            "actor.user.name": "alice",
+            "process.file.path": r"C:\anydesk.exe",
+        }
+        for host in reversed(hosts * 2)
+    ]
+    (finding,) = match_table(
+        make_context(connection_with({"process_activity": rows})), "process_activity", [by_user]
+    )
+    assert finding.subject == "alice" and finding.event_count == len(rows)
+    assert finding.evidence["devices"] == hosts[:MAX_DEVICES]
+    assert finding.device == hosts[0]

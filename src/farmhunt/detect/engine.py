@@ -30,6 +30,7 @@ from farmhunt.schema.tables import FINDINGS_TABLE
 
 MAX_UIDS = 100
 EVIDENCE_SAMPLES = 3
+MAX_DEVICES = 10
 
 
 @dataclass
@@ -171,14 +172,135 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
     for column in evidence_cols:
         selected[column] = t[column]
     any_flag = fold_or([hits_col for hits_col in flags.values()])
-    hits = t.select(**selected, **flags).filter(any_flag).order_by("__time")
-    data = ctx.backend.to_pyarrow(hits)
-    findings: list[Finding] = []
-    for i, rule in enumerate(rules):
-        index = subject_cols[rule.subject or subjects_for(table)]
-        rule_fields = sorted({compiler.column(f) for f in fields_used(rule.sigma)})
-        findings += _group(ctx, rule, table, data, f"__r{i}", index, rule_fields)
-    return findings
+    hits = t.select(**selected, **flags).filter(any_flag)
+    # Findings are grouped in the engine, so only per-subject aggregates and each
+    # subject's first events reach Python: bringing every flagged row (with its
+    # evidence columns) into Arrow and Python dicts makes memory grow with the number
+    # of matches, which a noisy rule over a large store makes unbounded.
+    with hits.cache() as cached:
+        fired = _fired(cached, list(flags))
+        if not fired:
+            return []
+        long = _long(cached, fired, rules, subject_cols, table, evidence_cols)
+        with long.cache() as ranked:
+            return _findings(ctx, table, rules, fired, ranked, compiler)
+
+
+def _fired(hits: ir.Table, flags: list[str]) -> list[int]:
+    """The indexes of the rules that flag at least one row."""
+    counts = hits.aggregate(
+        **{name: hits[name].fill_null(False).cast("int64").sum() for name in flags}
+    ).to_pyarrow()
+    return [i for i, name in enumerate(flags) if (counts.column(name)[0].as_py() or 0) > 0]
+
+
+def _long(
+    hits: ir.Table,
+    fired: list[int],
+    rules: list[Rule],
+    subject_cols: dict[tuple[str, ...], str],
+    table: str,
+    evidence_cols: list[str],
+) -> ir.Table:
+    """One row per (rule, flagged row) of the rules that fired, with the row's subject
+    under that rule and ``__rn``, its place among the subject's events in time order
+    (ties in event-id order, so the kept uids and samples are the same on every run)."""
+    parts = []
+    for i in fired:
+        index = subject_cols[rules[i].subject or subjects_for(table)]
+        mine = hits.filter(hits[f"__r{i}"].fill_null(False))
+        parts.append(
+            mine.select(
+                __rule=ibis.literal(i, type="int64"),
+                __subject=mine[f"__s{index}"],
+                __which=mine[f"__w{index}"],
+                __uid=mine["__uid"],
+                __time=mine["__time"],
+                __device=mine["__device"],
+                **{c: mine[c] for c in evidence_cols},
+            )
+        )
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union(part, distinct=False)
+    window = ibis.window(
+        group_by=[union["__rule"], union["__subject"]],
+        order_by=[union["__time"], union["__uid"]],
+    )
+    return union.mutate(__rn=ibis.row_number().over(window))
+
+
+def _findings(
+    ctx: Context,
+    table: str,
+    rules: list[Rule],
+    fired: list[int],
+    ranked: ir.Table,
+    compiler: SigmaCompiler,
+) -> list[Finding]:
+    """Findings from the ranked rows: per (rule, subject) the count, first and last
+    time, up to ten devices, the first MAX_UIDS uids and EVIDENCE_SAMPLES samples."""
+    keys = ["__rule", "__subject"]
+    stats = (
+        ranked.group_by(keys)
+        .aggregate(
+            __n=ranked.count(),
+            __first=ranked["__time"].min(),
+            __last=ranked["__time"].max(),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    uids: dict[tuple[int, str | None], list[str]] = defaultdict(list)
+    kept = ranked.filter(ranked["__rn"] < MAX_UIDS)
+    for row in (
+        kept.select(*keys, "__rn", "__uid").order_by([*keys, "__rn"]).to_pyarrow().to_pylist()
+    ):
+        if row["__uid"]:
+            uids[(row["__rule"], row["__subject"])].append(row["__uid"])
+    first = ranked.filter(ranked["__rn"] < EVIDENCE_SAMPLES).order_by([*keys, "__rn"])
+    samples: dict[tuple[int, str | None], list[dict[str, Any]]] = defaultdict(list)
+    which: dict[tuple[int, str | None], str | None] = {}
+    for row in first.drop("__uid", "__time", "__device").to_pyarrow().to_pylist():
+        key = (row["__rule"], row["__subject"])
+        fields = _fields(compiler, rules[key[0]])
+        samples[key].append({f: _jsonable(row[f]) for f in fields if row.get(f) is not None})
+        which.setdefault(key, row["__which"])
+    named = ranked.filter(ranked["__device"].notnull() & (ranked["__device"] != ""))
+    pairs = named.select(*keys, "__device").distinct()
+    by_name = ibis.window(group_by=[pairs[k] for k in keys], order_by=pairs["__device"])
+    pairs = pairs.mutate(__dn=ibis.row_number().over(by_name))
+    devices: dict[tuple[int, str | None], list[str]] = defaultdict(list)
+    listed = pairs.filter(pairs["__dn"] < MAX_DEVICES).order_by([*keys, "__dn"])
+    for row in listed.to_pyarrow().to_pylist():
+        devices[(row["__rule"], row["__subject"])].append(row["__device"])
+    out = []
+    for stat in stats:
+        key = (stat["__rule"], stat["__subject"])
+        rule, subject = rules[key[0]], key[1]
+        count, first_seen, last_seen = stat["__n"], stat["__first"], stat["__last"]
+        found = devices[key]
+        out.append(
+            Finding(
+                rule=rule,
+                subject=subject or "(unknown)",
+                subject_type=subject_type(which.get(key) or "device.hostname"),
+                first_seen=first_seen,
+                last_seen=last_seen,
+                event_count=count,
+                event_uids=uids[key],
+                explanation=_explain(rule, subject, count, first_seen, last_seen, samples[key]),
+                evidence={"matched": samples[key], "devices": found},
+                device=found[0] if found else None,
+                worker_id=ctx.worker_for(subject) or ctx.worker_for(found[0] if found else None),
+                tables=[table],
+            )
+        )
+    return out
+
+
+def _fields(compiler: SigmaCompiler, rule: Rule) -> list[str]:
+    return sorted({compiler.column(f) for f in fields_used(rule.sigma)})
 
 
 def _flag(compiler: SigmaCompiler, rule: Rule, get: Any) -> ir.BooleanValue:
@@ -197,45 +319,6 @@ def _narrow(t: ir.Table, needs: Needs, columns: list[str]) -> ir.Table:
     """
     rows = t.filter(prefilter(needs, accessor(t))).select(*columns).to_pyarrow()
     return ibis.memtable(rows)
-
-
-def _group(
-    ctx: Context, rule: Rule, table: str, data: pa.Table, flag: str, index: str, fields: list[str]
-) -> list[Finding]:
-    # Only this rule's rows and columns become Python objects: converting every flagged
-    # row of the table once per rule made the engine quadratic in the number of rules.
-    keep = ["__uid", "__time", "__device", f"__s{index}", f"__w{index}", *fields]
-    rows = data.select(list(dict.fromkeys(keep))).filter(data.column(flag)).to_pylist()
-    groups: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[row[f"__s{index}"]].append(row)
-    out = []
-    for subject, events in groups.items():
-        first, last = events[0]["__time"], events[-1]["__time"]
-        which = events[0][f"__w{index}"] or "device.hostname"
-        samples = [
-            {f: _jsonable(e.get(f)) for f in fields if e.get(f) is not None}
-            for e in events[:EVIDENCE_SAMPLES]
-        ]
-        devices = sorted({e["__device"] for e in events if e["__device"]})
-        out.append(
-            Finding(
-                rule=rule,
-                subject=subject or "(unknown)",
-                subject_type=subject_type(which),
-                first_seen=first,
-                last_seen=last,
-                event_count=len(events),
-                event_uids=[e["__uid"] for e in events[:MAX_UIDS] if e["__uid"]],
-                explanation=_explain(rule, subject, len(events), first, last, samples),
-                evidence={"matched": samples, "devices": devices[:10]},
-                device=devices[0] if devices else None,
-                worker_id=ctx.worker_for(subject)
-                or ctx.worker_for(devices[0] if devices else None),
-                tables=[table],
-            )
-        )
-    return out
 
 
 def _explain(
