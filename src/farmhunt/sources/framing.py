@@ -32,6 +32,8 @@ QUARANTINE_TEXT_BYTES = 4096
 WRAPPER_KEYS = ("value", "items", "records", "Records", "data", "results", "logs")
 """Keys under which API exports nest their list of events, tried in this order."""
 
+_WRAPPER_SET = frozenset(WRAPPER_KEYS)
+
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
 
 _OPEN_FILES: weakref.WeakValueDictionary[str, IO[bytes]] = weakref.WeakValueDictionary()
@@ -272,6 +274,9 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
         stripped = line.rstrip(b"\r\n")
         if not stripped.strip():
             continue
+        if stripped.isascii():  # valid UTF-8 already; checked without decoding
+            yield number, stripped, offset, None
+            continue
         try:
             stripped.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -354,8 +359,8 @@ def json_layout(text: str) -> str | None:
 
 def unwrap(value: Any) -> list[Any] | None:
     """If ``value`` is an API page wrapping a list of events, return that list."""
-    if not isinstance(value, dict):
-        return None
+    if not isinstance(value, dict) or value.keys().isdisjoint(_WRAPPER_SET):
+        return None  # every NDJSON event is asked: most have none of the keys
     for key in WRAPPER_KEYS:
         inner = value.get(key)
         if isinstance(inner, list) and (not inner or isinstance(inner[0], dict)):
