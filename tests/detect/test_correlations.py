@@ -157,3 +157,43 @@ def test_every_farmhunt_rule_names_a_technique_or_says_why_none_fits(
     with pytest.raises(RuleError) as caught:
         load_rules([path])
     assert any(problem in e for e in caught.value.errors), caught.value.errors
+
+
+COUNTED = """\
+title: three clones
+name: counted
+correlation:
+  type: event_count
+  rules: [base_clone]
+  group-by: [actor.user.name]
+  timespan: 10m
+  condition: {gte: 3}
+"""
+
+
+def test_event_count_evidence_is_the_first_window_of_each_group(tmp_path: Path) -> None:
+    rows = _api(
+        [
+            ("ann", "git.clone", "early", "08:00"),  # long before any window
+            ("ann", "git.clone", "a", "10:00"),
+            ("ann", "git.clone", "b", "10:04"),
+            ("ann", "git.clone", "c", "10:09"),  # first window: 10:00 to 10:09
+            ("ann", "git.clone", "d", "10:12"),  # later windows, not the finding's
+            ("ann", "git.clone", "e", "10:15"),
+            ("bob", "git.clone", "a", "10:00"),  # two are not enough
+            ("bob", "git.clone", "b", "10:05"),
+            ("", "git.clone", "a", "11:00"),  # no user name (NULL): a group of its own
+            ("", "git.clone", "b", "11:01"),
+            ("", "git.clone", "c", "11:02"),
+        ]
+    )
+    for number, row in enumerate(rows):
+        row["metadata.uid"] = f"e{number:02d}"
+        row["actor.user.name"] = row["actor.user.name"] or None
+    fired = _fired(correlation_file(tmp_path, COUNTED), rows)
+    assert set(fired) == {"ann", "(unknown)"}
+    ann = fired["ann"]
+    assert ann.event_uids == ["e01", "e02", "e03"]
+    assert ann.first_seen.strftime("%H:%M") == "10:00"
+    assert ann.last_seen.strftime("%H:%M") == "10:09"
+    assert fired["(unknown)"].event_uids == ["e08", "e09", "e10"]

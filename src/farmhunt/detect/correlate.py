@@ -124,17 +124,19 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
     seconds = int(corr.timespan.seconds)
     kind = corr.type.name
     marked = correlation_expr(ctx, rule, ruleset)
-    union = correlation_events(ctx, rule, ruleset)
+    keys = [f"__g{i}" for i in range(len(group_by))]
+    ok = _candidates(marked.filter(marked["__ok"]), keys, kind)
     # ties in time broken by event id: the evidence, and what temporal_ordered sees as
     # the order of simultaneous events, are the same on every run
-    rows = marked.filter(marked["__ok"]).order_by(["__time", "__uid"]).to_pyarrow().to_pylist()
+    rows = ok.order_by(["__time", "__uid"]).to_pyarrow().to_pylist()
     ends: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        ends[tuple(row[f"__g{i}"] for i in range(len(group_by)))].append(row)
+        ends[tuple(row[k] for k in keys)].append(row)
     by_group: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     if ends:
+        union = _near(correlation_events(ctx, rule, ruleset), ok, keys, seconds)
         for row in union.order_by(["__time", "__uid"]).to_pyarrow().to_pylist():
-            by_group[tuple(row[f"__g{i}"] for i in range(len(group_by)))].append(row)
+            by_group[tuple(row[k] for k in keys)].append(row)
     findings: list[Finding] = []
     for key, candidates in ends.items():
         found = _first_window(candidates, by_group[key], seconds, names, kind)
@@ -171,6 +173,32 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
             )
         )
     return findings
+
+
+def _candidates(ok: ir.Table, keys: list[str], kind: str) -> ir.Table:
+    """The window ends worth looking at: every satisfying one for ``temporal_ordered``
+    (the order of the rules is checked per window), else only each group's first, which
+    is the finding; a busy group otherwise brings every later window end into Python."""
+    if kind == "TEMPORAL_ORDERED":
+        return ok
+    window = ibis.window(
+        group_by=[ok[k] for k in keys] or None, order_by=[ok["__time"], ok["__uid"]]
+    )
+    ranked = ok.mutate(__first=ibis.row_number().over(window))
+    return ranked.filter(ranked["__first"] == 0).drop("__first")
+
+
+def _near(union: ir.Table, ok: ir.Table, keys: list[str], seconds: int) -> ir.Table:
+    """The events of the groups with a satisfying window, from ``seconds`` before their
+    first window end to their last: all any of those windows holds, without copying
+    every event of the referenced rules into Python (groups are matched NULL-safely, as
+    a group without a value is a group too)."""
+    spans = ok.aggregate(
+        by=keys, __lo=ok["__time"].min() - ibis.interval(seconds=seconds), __hi=ok["__time"].max()
+    )
+    predicates = [union[k].identical_to(spans[k]) for k in keys]
+    predicates += [union["__time"] >= spans["__lo"], union["__time"] <= spans["__hi"]]
+    return union.join(spans, predicates).select(*union.columns)
 
 
 def _first_window(
