@@ -159,23 +159,73 @@ def to_rows(ev: WinEvent, families: list[Family]) -> list[Row]:
             unmapped.setdefault(key, value)
     if ev.extra:
         unmapped.update(ev.extra)
+    product = family.product if family else _PRODUCT_DEFAULT
+    row = _row_start(mapped.table, mapped.activity_id, ev.time)
+    mapped_columns = mapped.columns
+    if not mapped_columns.keys().isdisjoint(_OWN_KEYS):
+        _fill_merged(row, ev, product, mapped_columns, unmapped)
+        return [(mapped.table, row)]
+    # No mapping sets these columns: each goes in as rows.event would place it (None
+    # values left out), without a merged dict to build and walk first.
+    if ev.channel is not None:
+        row["metadata.log_name"] = ev.channel
+    row["metadata.event_code"] = str(ev.event_id)
+    if ev.original_time is not None:
+        row["metadata.original_time"] = ev.original_time
+    row["metadata.product.name"] = product
+    if ev.computer is not None:
+        row["device.hostname"] = ev.computer
+    row["device.os.name"] = "Windows"
+    if ev.message:
+        message = first_line(ev.message)
+        if message is not None:
+            row["message"] = message
+    for key, value in mapped_columns.items():
+        if value is not None:
+            row[key] = value
+    if unmapped:
+        row["unmapped"] = unmapped
+    return [(mapped.table, row)]
+
+
+_OWN_KEYS = frozenset(
+    {
+        "metadata.log_name",
+        "metadata.event_code",
+        "metadata.original_time",
+        "metadata.product.name",
+        "device.hostname",
+        "device.os.name",
+        "message",
+        "unmapped",
+    }
+)
+"""The columns :func:`to_rows` fills itself; a mapping that sets one (a device event's
+message) takes the general path, where the mapping's value wins."""
+
+
+def _fill_merged(
+    row: dict[str, Any],
+    ev: WinEvent,
+    product: str,
+    mapped_columns: dict[str, Any],
+    unmapped: dict[str, Any],
+) -> None:
     columns: dict[str, Any] = {
         "metadata.log_name": ev.channel,
         "metadata.event_code": str(ev.event_id),
         "metadata.original_time": ev.original_time,
-        "metadata.product.name": family.product if family else _PRODUCT_DEFAULT,
+        "metadata.product.name": product,
         "device.hostname": ev.computer,
         "device.os.name": "Windows",
         "message": first_line(ev.message),
     }
-    columns.update(mapped.columns)
+    columns.update(mapped_columns)
     if unmapped:
         columns["unmapped"] = unmapped
-    row = _row_start(mapped.table, mapped.activity_id, ev.time)
     for key, value in columns.items():
         if value is not None:
             row[key] = value
-    return [(mapped.table, row)]
 
 
 _CACHE_LIMIT = 1024
