@@ -19,7 +19,7 @@ from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.coerce import coerce
 from farmhunt.sources.rows import event as event_row
 from farmhunt.sources.values import opt_int
-from farmhunt.sources.windows.model import BLANK_MAX, BLANKS, WinEvent
+from farmhunt.sources.windows.model import BLANK_MAX, BLANKS, WinEvent, blank_to_none
 
 
 @dataclass
@@ -129,7 +129,10 @@ def _kind(column: Column) -> int:
 
 def int_field(ev: WinEvent, name: str) -> int | None:
     """An integer field (decimal or 0x hex), None when absent; RecordError when not a number."""
-    return opt_int(ev.get(name), name)
+    value = ev.data.get(name)
+    if type(value) is str and len(value) < 16 and value.isascii() and value.isdigit():
+        return int(value)  # what opt_int makes of short decimal text, sooner
+    return opt_int(blank_to_none(value), name)
 
 
 _PRODUCT_DEFAULT = "Windows"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -154,6 +154,29 @@ def event_time(value: Any, field: str = "TimeCreated") -> tuple[datetime, str | 
     """The event time (UTC) and its original text; RecordError when missing or bad."""
     original = None if value is None else str(value)
     return parse_time(value, field), original
+
+
+def fast_time(value: Any, field: str) -> datetime:
+    """:func:`parse_time`, answering the RFC 3339 text most exports write in one C call.
+
+    Text without surrounding blanks that ``fromisoformat`` reads gives what
+    :func:`parse_time` gives (it strips, then makes the same call); anything else goes
+    through :func:`parse_time`, errors included.
+    """
+    if (
+        type(value) is str
+        and len(value) >= 10
+        and value[4] == "-"
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    ):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parse_time(value, field)
 
 
 def split_account(value: Any) -> tuple[str | None, str | None]:

@@ -25,6 +25,7 @@ from farmhunt.sources.windows.model import (
     WinEvent,
     event_id_of,
     event_time,
+    fast_time,
     norm_guid,
     text_of,
     windows_guid_text,
@@ -234,27 +235,9 @@ def _event_id(value: Any) -> int:
 
 
 def _iso_time(value: Any, field: str) -> tuple[datetime, str | None]:
-    """:func:`event_time` for the RFC 3339 text Winlogbeat writes, in one C call.
-
-    Text without surrounding blanks that ``fromisoformat`` reads gives what
-    :func:`parse_time` gives (it strips, then makes the same call); anything else
-    goes through :func:`event_time`.
-    """
-    if (
-        type(value) is str
-        and len(value) >= 10
-        and value[4] == "-"
-        and not value[0].isspace()
-        and not value[-1].isspace()
-    ):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is None:
-                return parsed.replace(tzinfo=UTC), value
-            return parsed.astimezone(UTC), value
+    """:func:`event_time`, with text parsed by :func:`fast_time` (same result)."""
+    if type(value) is str:
+        return fast_time(value, field), value
     return event_time(value, field)
 
 

@@ -12,9 +12,15 @@ from functools import lru_cache
 from typing import Any
 
 from farmhunt.sources.values import basename as path_basename
-from farmhunt.sources.values import opt_bool, opt_time
+from farmhunt.sources.values import opt_bool
 from farmhunt.sources.windows.common import Family, Mapped, int_field, take
-from farmhunt.sources.windows.model import WinEvent, logon_id, norm_guid, split_account
+from farmhunt.sources.windows.model import (
+    WinEvent,
+    fast_time,
+    logon_id,
+    norm_guid,
+    split_account,
+)
 
 CHANNEL = "Microsoft-Windows-Sysmon/Operational"
 PROVIDER = "Microsoft-Windows-Sysmon"
@@ -219,7 +225,9 @@ def process_create(ev: WinEvent) -> Mapped:
     if hashes is not None:
         used.add("Hashes")
         columns["process.file.hashes"] = hashes
-    created = opt_time(ev.get("UtcTime"), "UtcTime")
+    utc_time = ev.get("UtcTime")
+    # opt_time's test for "no time", then the time as parse_time reads it
+    created = None if utc_time in (None, "", 0, "0") else fast_time(utc_time, "UtcTime")
     if created is not None:
         used.add("UtcTime")
         columns["process.created_time"] = created
