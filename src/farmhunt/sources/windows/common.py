@@ -22,7 +22,7 @@ from farmhunt.sources.values import opt_int
 from farmhunt.sources.windows.model import BLANK_MAX, BLANKS, WinEvent, blank_to_none
 
 
-@dataclass
+@dataclass(slots=True)
 class Mapped:
     """What a mapper makes of an event: the table, activity, columns and fields used."""
 

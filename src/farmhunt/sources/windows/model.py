@@ -23,7 +23,7 @@ _GUID = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class WinEvent:
     """The parts of a Windows event the mappings use; ``data`` holds the event's fields."""
 
