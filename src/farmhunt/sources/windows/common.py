@@ -151,15 +151,17 @@ def to_rows(ev: WinEvent, families: list[Family]) -> list[Row]:
         unmapped.pop(key, None)
     if None in unmapped.values():
         unmapped = {k: v for k, v in unmapped.items() if v is not None}
-    for key, value in (
-        ("record_id", ev.record_id),
-        ("provider_name", ev.provider),
-        ("user_sid", ev.user_sid),
-        ("activity_id", ev.activity_id),
-        ("process_id", ev.process_id),
-    ):
-        if value is not None and key not in used:
-            unmapped.setdefault(key, value)
+    # System fields no mapping used, in this order (written out: this runs per event)
+    if ev.record_id is not None and "record_id" not in used:
+        unmapped.setdefault("record_id", ev.record_id)
+    if ev.provider is not None and "provider_name" not in used:
+        unmapped.setdefault("provider_name", ev.provider)
+    if ev.user_sid is not None and "user_sid" not in used:
+        unmapped.setdefault("user_sid", ev.user_sid)
+    if ev.activity_id is not None and "activity_id" not in used:
+        unmapped.setdefault("activity_id", ev.activity_id)
+    if ev.process_id is not None and "process_id" not in used:
+        unmapped.setdefault("process_id", ev.process_id)
     if ev.extra:
         unmapped.update(ev.extra)
     product = family.product if family else _PRODUCT_DEFAULT
