@@ -205,10 +205,15 @@ def _locate(name: str, arrow_type: pa.DataType, values: list[Any], exc: Exceptio
 
 
 def write_atomic(data: pa.Table, path: Path) -> None:
-    """Write Parquet to a temporary name, fsync, then rename into place."""
+    """Write Parquet to a temporary name, fsync, then rename into place.
+
+    The columns are made contiguous first: a batch of small files' chunks arrives as a
+    table of a thousand pieces per column, and the Parquet writer's cost per piece made
+    writing it nearly twice as dear as copying it together (same rows, same row groups).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(data, tmp, compression="zstd")
+    pq.write_table(data.combine_chunks(), tmp, compression="zstd")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, path)
