@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from farmhunt.ingest.collector import fewer_collections
 from farmhunt.ingest.pipeline import (
     DIRECT_ROWS,
     FileResult,
@@ -55,6 +56,11 @@ def _work(jobs: Any, results: Any, options: IngestOptions, root: Path) -> None:
     A large chunk is written to Parquet here and only its file names travel; the
     parent commits them in order with the rest (see ``DIRECT_ROWS``).
     """
+    with fewer_collections():
+        _serve(jobs, results, options, root)
+
+
+def _serve(jobs: Any, results: Any, options: IngestOptions, root: Path) -> None:
     while True:
         job: Job | None = jobs.get()
         if job is None:

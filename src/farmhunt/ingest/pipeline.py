@@ -25,6 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from farmhunt.ingest.collector import fewer_collections
 from farmhunt.ingest.hashing import fingerprint, head_digest
 from farmhunt.schema import QUARANTINE, get_table
 from farmhunt.sources import read_sample
@@ -110,7 +111,7 @@ def ingest_paths(
     options = options or IngestOptions()
     files = list(expand_paths(paths))
     workers = worker_count(options, files)
-    with workspace.write_lock():
+    with workspace.write_lock(), fewer_collections():
         if workers > 1:
             from farmhunt.ingest.parallel import ingest_parallel
 
