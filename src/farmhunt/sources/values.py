@@ -18,6 +18,7 @@ from farmhunt.sources.base import RecordError
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FRACTION = re.compile(r"\.(\d+)")
 _CALENDAR = "%a %b %d %H:%M:%S %Y UTC"
+_SEPARATOR = re.compile(r"[\\/]")
 _COMPACT_DATE = re.compile(r"((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
 
 
@@ -157,4 +158,4 @@ def basename(path: str | None) -> str | None:
     """File name of a Windows or POSIX path."""
     if not path:
         return None
-    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or None
+    return _SEPARATOR.split(path.rstrip("\\/"))[-1] or None
