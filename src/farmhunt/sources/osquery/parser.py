@@ -147,6 +147,22 @@ def _rows_of(value: dict[str, Any]) -> list[tuple[str, Any]]:
     return []
 
 
+def _context_prefix(head: Envelope, line: dict[str, Any], action: str) -> str:
+    """The start of a cut row's context text, the same for every row of a line:
+    ``{"name":…,"hostIdentifier":…,"unixTime":…,"action":…,`` (orjson keeps key order,
+    so prefix + row number + row text is the text of the whole object, and the row is
+    serialised once instead of twice)."""
+    text = orjson.dumps(
+        {
+            "name": head.name,
+            "hostIdentifier": line.get("hostIdentifier"),
+            "unixTime": line.get("unixTime"),
+            "action": action,
+        }
+    ).decode("utf-8")
+    return text[:-1] + ","
+
+
 class OsqueryParser(Parser):
     name = "osquery"
     title = "osquery results logs (event, snapshot, batch) and JSON status logs"
@@ -178,18 +194,14 @@ class OsqueryParser(Parser):
                 yield Rejected(item.number, str(exc), short_text(item.text), item.end_offset)
                 continue
             last = len(rows) - 1
+            prefixes: dict[str, str] = {}
             for index, (action, row) in enumerate(rows):
                 row_text = orjson.dumps(row).decode("utf-8")
-                context = orjson.dumps(
-                    {
-                        "name": head.name,
-                        "hostIdentifier": value.get("hostIdentifier"),
-                        "unixTime": value.get("unixTime"),
-                        "action": action,
-                        "row": index + 1,
-                        "columns": row,
-                    }
-                ).decode("utf-8")
+                prefix = prefixes.get(action)
+                if prefix is None:
+                    prefix = prefixes[action] = _context_prefix(head, value, action)
+                # the row's context as one JSON object, the row's own text inside
+                context = f'{prefix}"row":{index + 1},"columns":{row_text}}}'
                 yield RawRecord(
                     item.number,
                     ResultRow(value, action, row, row_text, head),
