@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -57,9 +56,9 @@ def is_status(record: dict[str, Any]) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """What the log line says about every row it carries."""
+class Envelope(NamedTuple):
+    """What the log line says about every row it carries (a named tuple: read once per
+    line, and a frozen dataclass's ``__init__`` cost a tenth of reading it)."""
 
     name: str | None
     time: datetime
