@@ -70,6 +70,19 @@ class _Plan:
     table: Table
     fields: tuple[_Field, ...]
     layouts: dict[frozenset[str], _Layout]
+    nulls: dict[tuple[int, int], pa.Array]
+    """Null columns of small chunks, by (field index, rows): arrays are immutable, so
+    chunks of one size share them instead of allocating the same nulls again."""
+
+    def null(self, index: int, count: int) -> pa.Array:
+        if count > _SHARED_NULL_ROWS:
+            return pa.nulls(count, self.fields[index].type)
+        found = self.nulls.get((index, count))
+        if found is None:
+            if len(self.nulls) >= _SHARED_NULLS:
+                self.nulls.clear()
+            found = self.nulls[(index, count)] = pa.nulls(count, self.fields[index].type)
+        return found
 
     def layout(self, present: frozenset[str]) -> _Layout:
         found = self.layouts.get(present)
@@ -87,6 +100,9 @@ class _Plan:
 
 
 _LAYOUTS_PER_TABLE = 256
+_SHARED_NULL_ROWS = 256
+_SHARED_NULLS = 4096
+"""At most this many shared null columns per table (a few MiB at most)."""
 _PLANS: dict[int, _Plan] = {}
 
 
@@ -101,7 +117,7 @@ def _plan(table: Table) -> _Plan:
         if pa.types.is_timestamp(kind) and kind.tz in ("UTC", "+00:00"):
             tick = _TICKS.get(kind.unit)
         fields.append(_Field(field.name, kind, field.name in table.json_columns, tick))
-    plan = _Plan(table, tuple(fields), {})
+    plan = _Plan(table, tuple(fields), {}, {})
     _PLANS[id(table)] = plan  # holding the table keeps its id from being reused
     return plan
 
@@ -159,7 +175,8 @@ def to_arrow(table: Table, rows: Sequence[dict[str, Any]]) -> pa.Table:
         raise _bad_value(plan, rows, present, exc) from exc
     count = len(rows)
     arrays = [
-        converted[f.name] if f.name in present else pa.nulls(count, f.type) for f in plan.fields
+        converted[f.name] if f.name in present else plan.null(i, count)
+        for i, f in enumerate(plan.fields)
     ]
     return pa.Table.from_arrays(arrays, schema=table.arrow_schema())
 
