@@ -11,8 +11,10 @@ import pytest
 
 from farmhunt.detect.analytics.exfiltration import (
     Actor,
+    Peers,
     duration,
     looks_like_own,
+    peer_values,
     quantile,
     redact,
     remote_owner,
@@ -132,3 +134,45 @@ def test_new_hire_window_is_a_parameter() -> None:
     }
     assert _findings("exfiltration.repo_bulk_download", {}, tables) == []
     assert _findings("exfiltration.repo_bulk_download", {"new_hire_days": 0}, tables) == ["E9"]
+
+
+def _brute_peers(
+    actor: Actor, actors: dict[str, Actor], peaks: dict[str, float], min_peers: int
+) -> tuple[list[float], str]:
+    """The definition, one actor at a time: other accounts than the actor's own worker's,
+    its department when that has enough of them, else everyone."""
+    others = [
+        a
+        for a in actors.values()
+        if a.key != actor.key and (actor.worker_id is None or a.worker_id != actor.worker_id)
+    ]
+    same = [a for a in others if actor.department and a.department == actor.department]
+    if actor.department and len(same) >= min_peers:
+        return sorted(peaks.get(a.key, 0.0) for a in same), f"department {actor.department}"
+    return sorted(peaks.get(a.key, 0.0) for a in others), "everyone using the service"
+
+
+def test_peer_groups_leave_out_the_actors_own_accounts() -> None:
+    def worker(employee: str, department: str | None) -> RosterRow:
+        values = {"department": department} if department else {}
+        return RosterRow(employee, None, None, values, None, None, None, "hr")
+
+    people = {
+        "w1": worker("w1", "Eng"),
+        "w2": worker("w2", "eng "),
+        "w3": worker("w3", "Sales"),
+        "w4": worker("w4", None),
+    }
+    # w1 has three accounts; some accounts have no worker; peaks repeat
+    owners = ["w1", "w1", "w1", "w2", "w2", "w3", "w4", None, None, "w3", "w2"]
+    actors = {
+        f"a{n}": Actor(f"a{n}", f"a{n}", "user.name", people[o] if o else None)
+        for n, o in enumerate(owners)
+    }
+    peaks = {f"a{n}": float(n % 4) for n in range(len(owners)) if n != 5}
+    for min_peers in (1, 2, 3, 4):
+        index = Peers(actors, peaks)
+        for actor in actors.values():
+            expected = _brute_peers(actor, actors, peaks, min_peers)
+            assert index.of(actor, min_peers) == expected
+            assert peer_values(actor, actors, peaks, min_peers) == expected

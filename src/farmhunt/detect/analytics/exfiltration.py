@@ -14,6 +14,7 @@ and the events of a flagged burst are fetched.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -135,21 +136,56 @@ def with_actor(t: ir.Table, table: str) -> ir.Table:
     return t.mutate(__akey=t["__actor"].lower()).filter(lambda s: s["__akey"].notnull())
 
 
+class Peers:
+    """Every actor's peers' peaks, indexed once per run.
+
+    An actor's peers are the same department when it has ``min_peers`` other members
+    using the service, else every other actor of the service; "other" leaves out the
+    actor's own accounts (the same worker). Building that list anew for each actor cost
+    time quadratic in the actors: 83 s of CPU over the 12,000 workers of a 10M-event
+    estate. Here each group's peaks are sorted once, and only the actor's own few
+    accounts are taken out per actor.
+    """
+
+    def __init__(self, actors: dict[str, Actor], peaks: dict[str, float]) -> None:
+        self.peaks = peaks
+        self.everyone = sorted(peaks.get(a.key, 0.0) for a in actors.values())
+        departments: dict[str, list[float]] = defaultdict(list)
+        self.accounts: dict[str, list[Actor]] = defaultdict(list)
+        for a in actors.values():
+            department = a.department
+            if department:
+                departments[department].append(peaks.get(a.key, 0.0))
+            if a.worker_id is not None:
+                self.accounts[a.worker_id].append(a)
+        self.departments = {d: sorted(v) for d, v in departments.items()}
+
+    def of(self, actor: Actor, min_peers: int) -> tuple[list[float], str]:
+        """The actor's peers' peaks (sorted) and which group they are."""
+        own = [actor] if actor.worker_id is None else self.accounts[actor.worker_id]
+        department = actor.department
+        if department:
+            pool = self.departments[department]
+            gone = [self.peaks.get(a.key, 0.0) for a in own if a.department == department]
+            if len(pool) - len(gone) >= min_peers:
+                return _without(pool, gone), f"department {department}"
+        gone = [self.peaks.get(a.key, 0.0) for a in own]
+        return _without(self.everyone, gone), "everyone using the service"
+
+
+def _without(ordered: list[float], gone: list[float]) -> list[float]:
+    """A sorted list less one occurrence of each of ``gone``'s values."""
+    out = list(ordered)
+    for value in gone:
+        del out[bisect.bisect_left(out, value)]
+    return out
+
+
 def peer_values(
     actor: Actor, actors: dict[str, Actor], peaks: dict[str, float], min_peers: int
 ) -> tuple[list[float], str]:
-    """The peaks of the actor's peers: the same department when it has ``min_peers``
-    other members using the service, else every other actor of the service."""
-    others = [
-        a
-        for a in actors.values()
-        if a.key != actor.key and (actor.worker_id is None or a.worker_id != actor.worker_id)
-    ]
-    if actor.department:
-        same = [a for a in others if a.department == actor.department]
-        if len(same) >= min_peers:
-            return [peaks.get(a.key, 0.0) for a in same], f"department {actor.department}"
-    return [peaks.get(a.key, 0.0) for a in others], "everyone using the service"
+    """The peaks of the actor's peers (see :class:`Peers`; build that once for many)."""
+    return Peers(actors, peaks).of(actor, min_peers)
 
 
 @dataclass
@@ -315,11 +351,12 @@ def repo_bulk_download(ctx: Context, rule: Rule) -> list[Finding]:
     peak_values = {k: float(v[0]) for k, v in peaks.items()}
     all_private = int(private.select("__repo").distinct().count().to_pyarrow().as_py())
     flagged: dict[str, tuple[Actor, int, datetime, list[float], str, float, int]] = {}
+    peers = Peers(actors, peak_values)
     for key, (peak, end) in sorted(peaks.items()):
         actor = actors.get(key)
         if actor is None:
             continue
-        values, group = peer_values(actor, actors, peak_values, min_peers)
+        values, group = peers.of(actor, min_peers)
         baseline = quantile(values, q)
         threshold = max(min_repos, math.ceil(multiplier * baseline))
         if peak >= threshold:
