@@ -379,7 +379,10 @@ def _compute_owner_admins(ctx: Context, rule: Rule) -> tuple[dict[str, dict[str,
     )
     hosts_with_data = int(snapshot["__host"].nunique().execute() or 0)
     out: dict[str, dict[str, Any]] = {}
-    for row in _fetch(per):
+    # in one order (the group key last): the first row names the device, and the
+    # sources are listed in this order
+    ordered = per.order_by(["__host", "__first", "__table", "__user", "__user_uid"])
+    for row in _fetch(ordered):
         user, user_uid = row["__user"], row["__user_uid"]
         if (user or "").strip() in ("", "-"):
             user = None  # Windows writes '-' for a local account's MemberName
@@ -580,7 +583,7 @@ def _concurrent_hosts(
         & (near["__time"] >= near["__at"] - ibis.interval(minutes=window))
     )
     out: dict[str, dict[str, Any]] = {}
-    for row in _fetch(near.order_by(["__host", "__time"])):
+    for row in _fetch(near.order_by(["__host", "__time", "__uid", "__device", "__client"])):
         entry = out.setdefault(
             row["__host"],
             {
@@ -754,7 +757,7 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
         __uids=s["__uid"].collect(),
     )
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in _fetch(per.order_by(["__host", "__first"])):
+    for row in _fetch(per.order_by(["__host", "__first", "__ip", "__client", "__table"])):
         if not _ignored(ctx, row["__ip"]):
             grouped[row["__host"]].append(row)
     findings = []
@@ -816,9 +819,12 @@ def _roster(ctx: Context) -> dict[str, dict[str, Any]]:
     """The latest roster row per worker: employee_id → {timezone, email, …}."""
     w = ctx.table("workers")
     rows = _fetch(
-        w.filter(w["employee_id"].notnull()).select("employee_id", "time", "timezone", "email")
+        w.filter(w["employee_id"].notnull()).select(
+            "employee_id", "time", "timezone", "email", uid=w["metadata.uid"]
+        )
     )
-    rows.sort(key=lambda r: (r["time"] is not None, r["time"] or 0))
+    # the uid breaks ties in time, as in identity.roster_table
+    rows.sort(key=lambda r: (r["time"] is not None, r["time"] or 0, r["uid"] or ""))
     latest = {row["employee_id"]: row for row in rows}
     return latest
 
@@ -866,7 +872,7 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
     )
     roster = _roster(ctx)
     candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in _fetch(per):
+    for row in _fetch(per.order_by(["__host", "__day", "__offset"])):
         worker = _worker_of(ctx, row["__devices"])
         zone = (roster.get(worker or "") or {}).get("timezone")
         if not worker or not zone:

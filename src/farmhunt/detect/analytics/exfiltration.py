@@ -118,13 +118,19 @@ def actors_of(
 ) -> dict[str, Actor]:
     """Actors from (``__akey``, ``__actor``, ``__which``) rows, linked to their worker."""
     ids = identifier_map(ctx, workers)
-    out: dict[str, Actor] = {}
+    # the least spelling of each key, not the first seen: rows come in any order
+    named: dict[str, tuple[str, str]] = {}
     for row in rows:
         key = row["__akey"]
-        if key is None or key in out:
+        if key is None:
             continue
-        worker_id = worker_of(ctx, ids, row["__actor"])
-        out[key] = Actor(key, row["__actor"], row["__which"] or "", workers.get(worker_id or ""))
+        spelling = (row["__actor"] or "", row["__which"] or "")
+        if key not in named or spelling < named[key]:
+            named[key] = spelling
+    out: dict[str, Actor] = {}
+    for key, (actor, which) in named.items():
+        worker_id = worker_of(ctx, ids, actor)
+        out[key] = Actor(key, actor, which, workers.get(worker_id or ""))
     return out
 
 
@@ -234,7 +240,8 @@ def burst_events(
     )
     wanted = ["__akey", "time", "metadata.uid", *[c for c in columns if c in rows.columns]]
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows.select(*wanted).order_by("time").to_pyarrow().to_pylist():
+    # the uid breaks ties in time: the first MAX_UIDS events are the same on every run
+    for row in rows.select(*wanted).order_by(["time", "metadata.uid"]).to_pyarrow().to_pylist():
         end = bursts[row["__akey"]]
         if end - window <= row["time"] <= end:
             out[row["__akey"]].append(row)
@@ -601,7 +608,7 @@ def drive_external_share(ctx: Context, rule: Rule) -> list[Finding]:
             "dst_user.email_addr",
             "unmapped.visibility_change",
         )
-        .order_by("time")
+        .order_by(["time", "metadata.uid"])
         .to_pyarrow()
         .to_pylist()
     )
@@ -792,7 +799,7 @@ def git_personal_remote(ctx: Context, rule: Rule) -> list[Finding]:
             by_device[use.device].append(use)
     findings = []
     for device, uses in sorted(by_device.items()):
-        uses.sort(key=lambda u: u.time)
+        uses.sort(key=_use_order)
         outside: dict[str, RemoteUse] = {}
         added: list[RemoteUse] = []
         pushed: list[RemoteUse] = []
@@ -876,11 +883,16 @@ def git_personal_remote(ctx: Context, rule: Rule) -> list[Finding]:
     return findings
 
 
+def _use_order(use: RemoteUse) -> tuple[datetime, str, str, str]:
+    """Time, then uid, table and command: rows come from the engine in any order."""
+    return (use.time, use.uid or "", use.table, use.cmd)
+
+
 def _dedupe(uses: list[RemoteUse]) -> list[RemoteUse]:
     """One entry per command line per minute (osquery snapshots repeat running ones)."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for use in sorted(uses, key=lambda u: u.time):
+    for use in sorted(uses, key=_use_order):
         key = (use.cmd, f"{use.time:%Y%m%d%H%M}")
         if key not in seen:
             seen.add(key)
@@ -962,7 +974,7 @@ def new_credential_from_anonymizer(ctx: Context, rule: Rule) -> list[Finding]:
             "kind",
             "provider",
         )
-        .order_by("time")
+        .order_by(["time", "metadata.uid"])
         .to_pyarrow()
         .to_pylist()
     )

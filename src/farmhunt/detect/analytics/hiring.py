@@ -326,13 +326,15 @@ def table_or_none(ctx: Context, name: str) -> ir.Table | None:
 
 
 def latest_rows(t: ir.Table, key: ir.Value) -> ir.Table:
-    """The latest row (by ``time``, then record number) for each non-null ``key`` (an
-    expression over ``t``), with the key as column ``__key``."""
+    """The latest row (by ``time``, then record number, file and uid, so that ties pick
+    the same row on every run) for each non-null ``key`` (an expression over ``t``), with
+    the key as column ``__key``."""
     keyed = t.mutate(__key=key)
     keyed = keyed.filter(keyed["__key"].notnull())
     order = [ibis.desc(keyed["time"])]
-    if "raw_source.record" in keyed.columns:
-        order.append(ibis.desc(keyed["raw_source.record"]))
+    for column in ("raw_source.record", "raw_source.file", "metadata.uid"):
+        if column in keyed.columns:
+            order.append(ibis.desc(keyed[column]))
     window = ibis.window(group_by=keyed["__key"], order_by=order)
     ranked = keyed.mutate(__rn=ibis.row_number().over(window))
     return ranked.filter(ranked["__rn"] == 0).drop("__rn")

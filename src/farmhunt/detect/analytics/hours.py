@@ -475,12 +475,13 @@ def foreign_working_hours(ctx: Context, rule: Rule) -> list[Finding]:
     wanted = sorted(s.worker.worker_id for s, _ in chosen)
     sub = events.filter(events.worker_id.isin(wanted))
     ranked = sub.mutate(
-        __rn=ibis.row_number().over(group_by=sub.worker_id, order_by=[sub.time, sub.uid])
+        __rn=ibis.row_number().over(group_by=sub.worker_id, order_by=[sub.time, sub.uid, sub.table])
     )
+    # ordered by the rank too: the engine returns a worker's rows in any order
     rows = (
         ranked.filter(ranked.__rn < MAX_UIDS)
-        .select("worker_id", "uid", "table")
-        .order_by(["worker_id"])
+        .select("worker_id", "uid", "table", "__rn")
+        .order_by(["worker_id", "__rn"])
         .to_pyarrow()
         .to_pylist()
     )

@@ -402,8 +402,8 @@ def uids_of(
     )
     rows = (
         ranked.filter(ranked.__rn < limit)
-        .select(__k=ranked[key], uid=ranked.uid, time=ranked.time)
-        .order_by(["__k", "time", "uid"])
+        .select(__k=ranked[key], uid=ranked.uid, __rn=ranked.__rn)
+        .order_by(["__k", "__rn"])
         .to_pyarrow()
         .to_pylist()
     )
@@ -485,7 +485,7 @@ def vpn_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
     exits = (
         vpn_rows.group_by(["who", "ip", "kind", "provider", "country"])
         .aggregate(n=vpn_rows.count(), proxy_flag=vpn_rows.is_proxy.max())
-        .order_by(["who", ibis.desc("n"), "ip"])
+        .order_by(["who", ibis.desc("n"), "ip", "kind", "provider", "country"])
         .to_pyarrow()
         .to_pylist()
     )
@@ -612,7 +612,7 @@ def foreign_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
     ips = (
         flagged.group_by(["worker_id", "country", "ip", "kind", "provider"])
         .aggregate(n=flagged.count())
-        .order_by(["worker_id", "country", ibis.desc("n"), "ip"])
+        .order_by(["worker_id", "country", ibis.desc("n"), "ip", "kind", "provider"])
         .to_pyarrow()
         .to_pylist()
     )
@@ -971,7 +971,7 @@ def countries_within_hours(ctx: Context, rule: Rule) -> list[Finding]:
             "country",
             "provider",
         )
-        .order_by(["who", "time", "uid"])
+        .order_by(["who", "time", "uid", "table", "ip", "country"])
         .to_pyarrow()
         .to_pylist()
     )

@@ -257,7 +257,7 @@ def _domain_traffic(
         src_ip=hits.src_ip.max(),
     )
     # name and via break ties: tools first seen at the same moment keep one order
-    rows = per.order_by(["subject", "first", "name", "via"]).to_pyarrow().to_pylist()
+    rows = per.order_by(["subject", "first", "name", "via", "subject_col"]).to_pyarrow().to_pylist()
     if not rows:
         return []
     by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -278,10 +278,16 @@ def _domain_traffic(
     )
     days_of = {r["subject"]: (int(r["days"]), int(r["n"])) for r in daily}
     ranked = mine.mutate(
-        __rn=ibis.row_number().over(group_by=mine.subject, order_by=[mine.time, mine.uid])
+        __rn=ibis.row_number().over(
+            group_by=mine.subject, order_by=[mine.time, mine.uid, mine.via, mine.name]
+        )
     )
-    uid_rows = (
-        ranked.filter(ranked.__rn < MAX_UIDS).select("subject", "uid").to_pyarrow().to_pylist()
+    uid_rows = (  # in rank order: the engine returns the kept rows in any order
+        ranked.filter(ranked.__rn < MAX_UIDS)
+        .select("subject", "uid", "__rn")
+        .order_by(["subject", "__rn"])
+        .to_pyarrow()
+        .to_pylist()
     )
     uids: dict[str, list[str]] = defaultdict(list)
     for row in uid_rows:
@@ -444,15 +450,19 @@ def inbound_rdp_from_outside(ctx: Context, rule: Rule) -> list[Finding]:
         provider=c.__provider.max(),
         products=c.product.collect(distinct=True),
     )
-    rows = per.order_by(["target", "first"]).to_pyarrow().to_pylist()
+    rows = per.order_by(["target", "first", "target_col", "client_ip"]).to_pyarrow().to_pylist()
     by_target: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         by_target[r["target"]].append(r)
     if not by_target:
         return []
     ranked = c.mutate(__rn=ibis.row_number().over(group_by=c.target, order_by=[c.time, c.uid]))
-    uid_rows = (
-        ranked.filter(ranked.__rn < MAX_UIDS).select("target", "uid").to_pyarrow().to_pylist()
+    uid_rows = (  # in rank order: the engine returns the kept rows in any order
+        ranked.filter(ranked.__rn < MAX_UIDS)
+        .select("target", "uid", "__rn")
+        .order_by(["target", "__rn"])
+        .to_pyarrow()
+        .to_pylist()
     )
     uids: dict[str, list[str]] = defaultdict(list)
     for row in uid_rows:
