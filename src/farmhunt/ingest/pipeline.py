@@ -510,6 +510,29 @@ class Segment:
     def rows(self) -> int:
         return self.stored + self.rejected
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Tables travel to the committing process as Arrow IPC streams.
+
+        Pickle writes an Arrow table column by column as Python objects: 0.7 ms for a
+        25-row osquery chunk of 61 columns, against 35 us for the one IPC stream of the
+        same bytes, and a host's day of osquery logs is a dozen such chunks.
+        """
+        state = dict(self.__dict__)
+        state["tables"] = {name: _ipc_bytes(data) for name, data in self.tables.items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        tables = state.pop("tables")
+        self.__dict__.update(state)
+        self.tables = {name: pa.ipc.open_stream(data).read_all() for name, data in tables.items()}
+
+
+def _ipc_bytes(data: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, data.schema) as writer:
+        writer.write_table(data)
+    return sink.getvalue()
+
 
 DIRECT_ROWS = 2_000
 """A chunk this large is written to Parquet by the process that parsed it.
