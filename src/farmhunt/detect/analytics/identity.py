@@ -74,6 +74,27 @@ def shared(ctx: Context, key: str, build: Callable[[], ir.Table]) -> ir.Table:
     return table
 
 
+def materialize(ctx: Context, parts: Sequence[ir.Table]) -> ir.Table:
+    """The rows of all ``parts`` (one schema) as one temporary table, filled one part at
+    a time; :func:`drop` removes it.
+
+    A single ``CREATE TABLE AS`` over a ``UNION ALL`` of several store scans holds
+    memory beyond DuckDB's limit while it runs (at 10 million events the union of the
+    remote-access sources took about 450 MB more than inserting each source in turn),
+    so the union is never built in one statement.
+    """
+    name = ibis.util.gen_name("farmhunt_union")
+    ctx.backend.create_table(name, parts[0], temp=True)
+    for part in parts[1:]:
+        ctx.backend.insert(name, part)
+    return ctx.backend.table(name)
+
+
+def drop(ctx: Context, table: ir.Table) -> None:
+    """Drop a temporary table made by :func:`materialize`."""
+    ctx.backend.drop_table(table.get_name(), force=True)
+
+
 # -- attribution ---------------------------------------------------------------------------
 
 

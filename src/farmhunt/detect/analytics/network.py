@@ -34,7 +34,9 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     NOT_PUBLIC,
     classified,
+    drop,
     iso,
+    materialize,
     narrow,
     param,
     plural,
@@ -233,11 +235,17 @@ def _domain_traffic(
     ]
     if not parts:
         return []
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.union(part)
-    hit = matcher(patterns, union.name)
-    hits = union.filter(hit)
+    # few rows, read four times: kept in a table, filled one source at a time
+    hits = materialize(ctx, [_hits(part, patterns) for part in parts])
+    try:
+        return _domain_findings(ctx, rule, hits, patterns, include_websites, what)
+    finally:
+        drop(ctx, hits)
+
+
+def _hits(source: ir.Table, patterns: list[DomainPattern]) -> ir.Table:
+    """The events of one source whose name matches, with their subject."""
+    hits = source.filter(matcher(patterns, source.name))
     hits = hits.mutate(
         subject=ibis.coalesce(
             hits.device.nullif(""), hits.src_host.nullif(""), hits.src_ip.nullif("")
@@ -248,7 +256,17 @@ def _domain_traffic(
             else_="src_endpoint.ip",
         ),
     )
-    hits = hits.filter(hits.subject.notnull()).cache()  # few rows, read four times
+    return hits.filter(hits.subject.notnull())
+
+
+def _domain_findings(
+    ctx: Context,
+    rule: Rule,
+    hits: ir.Table,
+    patterns: list[DomainPattern],
+    include_websites: bool,
+    what: str,
+) -> list[Finding]:
     per = hits.group_by(["subject", "subject_col", "name", "via"]).aggregate(
         n=hits.count(),
         days=hits.time.date().nunique(),
