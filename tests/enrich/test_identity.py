@@ -262,3 +262,29 @@ def test_docs_describe_every_method_and_source() -> None:
         assert f"`{column}`" in text, column
     for name in NOT_LINKED:
         assert f"| `{name}` |" in text, name
+
+
+def test_same_event_evidence_gives_the_first_file_and_its_lowest_record(tmp_path: Path) -> None:
+    """The example event is the first file by name and the lowest record number in it
+    (record 9 before record 10, which text order would put first)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DATA / "roster.csv", data / "roster.csv")
+    line = (DATA / "events.jsonl").read_text().splitlines()[7]  # octo-bob with bob's SAML email
+    filler = line.replace("octo-bob", "someone-else").replace("bob.smith@", "nobody@")
+    for name, before in (("b-later.jsonl", 3), ("a-first.jsonl", 8)):
+        (data / name).write_text("\n".join([filler] * before + [line, line]) + "\n")
+    ws = Workspace(tmp_path / "ws", create=True)
+    try:
+        ingest_paths(ws, [str(data)])
+        resolve(ws)
+        row = (
+            ws.connect()
+            .execute("SELECT evidence FROM worker_links WHERE identifier = 'octo-bob'")
+            .fetchone()
+        )
+    finally:
+        ws.close()
+    assert row is not None
+    assert "in 4 api_activity event(s), e.g. " in row[0]
+    assert row[0].endswith("a-first.jsonl:9"), row[0]

@@ -482,12 +482,26 @@ def _build(
 ) -> pa.Table:
     _register(con, aliases)
     run = con.execute
-    # One table at a time: a single UNION ALL over every table held about 700 MB
-    # outside DuckDB's memory limit at 10 million events; each table's own insert
-    # stays within it.
-    run(f"CREATE TABLE ev AS {event_identifiers_sql()} LIMIT 0")
+    # Events name their file by number (``files``, numbered in name order): the file
+    # name on every identifier occurrence was the widest thing the per-event joins
+    # below carried. One table at a time: a single UNION ALL over every table held
+    # about 700 MB outside DuckDB's memory limit at 10 million events; each table's
+    # own insert stays within it.
+    named = " UNION ".join(
+        f'SELECT "raw_source.file" AS file FROM {_quote(table)}'
+        for table, spec in TABLES.items()
+        if spec.has_column("raw_source.file")
+    )
+    run(
+        "CREATE TABLE files AS SELECT CAST(row_number() OVER (ORDER BY file) AS INTEGER) "
+        f"AS file_no, file FROM ({named}) WHERE file IS NOT NULL"
+    )
+    numbered = (
+        "SELECT e.* EXCLUDE (file), f.file_no FROM ({}) e LEFT JOIN files f ON f.file = e.file"
+    )
+    run(f"CREATE TABLE ev AS {numbered.format(event_identifiers_sql())} LIMIT 0")
     for table in TABLES:
-        run(f"INSERT INTO ev {event_identifiers_sql([table])}")
+        run(f"INSERT INTO ev {numbered.format(event_identifiers_sql([table]))}")
     run(_IDS_SQL)
     run(_ID_KEYS_SQL)
     run(f"CREATE TABLE w AS {LATEST_WORKERS_SQL}")
@@ -638,7 +652,8 @@ def _build(
     run(
         """
         CREATE TABLE targets AS
-        SELECT t.event_uid, t.tbl, t.entity, t.identifier_type, t.identifier, t.file, t.record
+        SELECT t.event_uid, t.tbl, t.entity, t.identifier_type, t.identifier, t.file_no,
+               t.record
         FROM ev t
         LEFT JOIN direct s ON s.identifier_type = t.identifier_type
                           AND s.identifier = t.identifier
@@ -648,17 +663,26 @@ def _build(
     run(
         """
         INSERT INTO cand
-        SELECT t.identifier_type, t.identifier, a.worker_id, a.anchor_method,
-               concat('named with ', a.identifier_type, ' ', a.identifier, ' (worker ',
-                      a.worker_id, ') in ', count(DISTINCT t.event_uid), ' ',
-                      t.tbl, ' event(s), e.g. ',
-                      min(concat(coalesce(t.file, '?'), ':',
-                                 coalesce(CAST(t.record AS VARCHAR), '?'))))
-        FROM targets t
-        JOIN anchors a ON a.event_uid = t.event_uid AND a.tbl = t.tbl AND a.entity = t.entity
-                 AND NOT (a.identifier_type = t.identifier_type AND a.identifier = t.identifier)
-        GROUP BY t.identifier_type, t.identifier, a.worker_id, a.anchor_method,
-                 a.identifier_type, a.identifier, t.tbl
+        SELECT g.identifier_type, g.identifier, g.worker_id, g.anchor_method,
+               concat('named with ', g.anchor_type, ' ', g.anchor, ' (worker ', g.worker_id,
+                      ') in ', g.events, ' ', g.tbl, ' event(s), e.g. ',
+                      coalesce(f.file, '?'), ':',
+                      coalesce(CAST(g.example.record AS VARCHAR), '?'))
+        FROM (
+            SELECT t.identifier_type, t.identifier, a.worker_id, a.anchor_method,
+                   a.identifier_type AS anchor_type, a.identifier AS anchor, t.tbl,
+                   count(DISTINCT t.event_uid) AS events,
+                   -- the first file by name, its lowest record
+                   min({'file_no': coalesce(t.file_no, 2147483647), 'record': t.record})
+                       AS example
+            FROM targets t
+            JOIN anchors a
+              ON a.event_uid = t.event_uid AND a.tbl = t.tbl AND a.entity = t.entity
+             AND NOT (a.identifier_type = t.identifier_type AND a.identifier = t.identifier)
+            GROUP BY t.identifier_type, t.identifier, a.worker_id, a.anchor_method,
+                     a.identifier_type, a.identifier, t.tbl
+        ) g
+        LEFT JOIN files f ON f.file_no = g.example.file_no
         """
     )
     # The same account written another way (CORP\\jdoe, jdoe) as a linked user name.
