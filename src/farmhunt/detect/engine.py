@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import ibis
@@ -27,6 +27,8 @@ from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
+
+T = TypeVar("T")
 
 MAX_UIDS = 100
 EVIDENCE_SAMPLES = 3
@@ -49,6 +51,50 @@ class Context:
     memo: dict[str, Any] = field(default_factory=dict)
     """What analytics share within one run (an intermediate relation several rules
     read, cached once in the engine), keyed by the analytic module's own names."""
+    memo_users: dict[str, set[str]] = field(default_factory=dict)
+    """Memo entries the engine releases: the analytics that read each one."""
+    memo_release: dict[str, Callable[[], None]] = field(default_factory=dict)
+    running: str | None = None
+    """The analytic running now (``run_rules`` sets it)."""
+
+    def remember(
+        self,
+        key: str,
+        value: T,
+        *,
+        users: Iterable[str],
+        release: Callable[[], None] | None = None,
+    ) -> T:
+        """Keep ``value`` in the memo until no remaining rule runs one of ``users`` (or
+        an analytic that read it before), then call ``release``.
+
+        Cached relations are engine tables; kept to the end of the run, those of the
+        identity analytics held 0.7 GiB more memory through every later rule at 10
+        million events. A user left out only costs time (the value is rebuilt), never
+        a finding.
+        """
+        self.memo[key] = value
+        self.memo_users[key] = set(users)
+        if release is not None:
+            self.memo_release[key] = release
+        return value
+
+    def recall(self, key: str) -> Any:
+        """A memo entry, noting the running analytic as one of its users."""
+        if key in self.memo_users and self.running is not None:
+            self.memo_users[key].add(self.running)
+        return self.memo[key]
+
+    def forget_unused(self, remaining: set[str]) -> None:
+        """Release the remembered entries no analytic in ``remaining`` reads."""
+        for key, users in list(self.memo_users.items()):
+            if users & remaining:
+                continue
+            del self.memo_users[key]
+            self.memo.pop(key, None)
+            release = self.memo_release.pop(key, None)
+            if release is not None:
+                release()
 
     def compiler(self, table: str) -> SigmaCompiler:
         return SigmaCompiler(table, _types(table), self.placeholders or None)
@@ -112,8 +158,16 @@ def run_rules(ctx: Context, ruleset: RuleSet) -> list[Finding]:
         findings += run_correlation(ctx, rule, ruleset)
     from farmhunt.detect.analytics import run_analytic
 
-    for rule in ruleset.of_kind("analytic"):
-        findings += run_analytic(ctx, rule)
+    analytics = list(ruleset.of_kind("analytic"))
+    try:
+        for index, rule in enumerate(analytics):
+            ctx.running = rule.analytic
+            findings += run_analytic(ctx, rule)
+            ctx.running = None
+            ctx.forget_unused({r.analytic or "" for r in analytics[index + 1 :]})
+    finally:
+        ctx.running = None
+        ctx.forget_unused(set())
     return findings
 
 

@@ -57,6 +57,8 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     SIGN_IN_IDENTIFIERS,
     Person,
+    drop,
+    materialize,
     narrow,
     param,
     plural,
@@ -155,8 +157,8 @@ def _in_window(hour: float, start: float, end: float) -> bool:
     return hour >= start or hour < end
 
 
-def _activity(ctx: Context, sources: Iterable[dict[str, Any]], rule: Rule) -> ir.Table | None:
-    """(worker_id, time, uid, table) of every attributed event of the sources."""
+def _activity(ctx: Context, sources: Iterable[dict[str, Any]], rule: Rule) -> list[ir.Table]:
+    """(worker_id, time, uid, table) of every attributed event, one relation per source."""
     logon_types = [int(x) for x in param(rule, "logon_types", [2, 7, 10, 11])]
     system_users = str_list(rule, "system_users", ("system", "local service", "network service"))
     system = "(^|\\\\)(" + "|".join(re.escape(u.lower()) for u in system_users) + ")$"
@@ -184,12 +186,7 @@ def _activity(ctx: Context, sources: Iterable[dict[str, Any]], rule: Rule) -> ir
                 table=ibis.literal(table),
             )
         )
-    if not parts:
-        return None
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.union(part)
-    return union
+    return parts
 
 
 def _away_days(ctx: Context, rule: Rule, people: dict[str, Person]) -> ir.Table | None:
@@ -225,38 +222,46 @@ def shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
     event ids). Rules with the same :data:`SHAPE_PARAMS` share one computation."""
     key = "hours:" + json.dumps({k: rule.params.get(k) for k in SHAPE_PARAMS}, sort_keys=True)
     if key not in ctx.memo:
-        ctx.memo[key] = _shapes(ctx, rule)
-    found: tuple[list[Shape], ir.Table | None] = ctx.memo[key]
-    return found
+        found = _shapes(ctx, rule)
+        events = found[1]
+        ctx.remember(
+            key,
+            found,
+            users=["foreign_working_hours"],
+            release=None if events is None else lambda: drop(ctx, events),
+        )
+    kept: tuple[list[Shape], ir.Table | None] = ctx.recall(key)
+    return kept
 
 
 def _shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
     people = roster(ctx)
     sources = param(rule, "sources", list(DEFAULT_SOURCES))
     activity = _activity(ctx, sources, rule)
-    if activity is None:
+    if not activity:
         return [], None
-    work_start = float(param(rule, "work_start", 8))
-    work_end = float(param(rule, "work_end", 19))
-    margin = float(param(rule, "margin_hours", 1))
-    per_day = int(param(rule, "min_outside_per_day", 2))
 
     # the roster zone's offset per worker, at the middle of their activity
-    spans = (
-        activity.group_by("worker_id")
-        .aggregate(first=activity.time.min(), last=activity.time.max())
-        .to_pyarrow()
-        .to_pylist()
-    )
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for part in activity:  # one source at a time: a union of them held memory
+        rows = (
+            part.group_by("worker_id")
+            .aggregate(first=part.time.min(), last=part.time.max())
+            .to_pyarrow()
+            .to_pylist()
+        )
+        for row in rows:
+            first, last = spans.get(row["worker_id"], (row["first"], row["last"]))
+            spans[row["worker_id"]] = (min(first, row["first"]), max(last, row["last"]))
     offsets: dict[str, float] = {}
-    for row in spans:
-        person = people.get(row["worker_id"])
+    for worker_id, (first, last) in spans.items():
+        person = people.get(worker_id)
         if person is None or not person.timezone:
             continue
-        middle = row["first"] + (row["last"] - row["first"]) / 2
+        middle = first + (last - first) / 2
         offset = utc_offset_hours(person.timezone, middle)
         if offset is not None:
-            offsets[row["worker_id"]] = offset
+            offsets[worker_id] = offset
     if not offsets:
         return [], None
     zone = ibis.memtable(
@@ -264,19 +269,47 @@ def _shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
         schema={"__zw": "string", "__zm": "int64"},
     )
 
-    a = activity.mutate(day=activity.time.date())
     travel = travel_table(ctx, people)
-    if travel is not None:
-        tr = travel.select(__tw=travel.worker_id, __ts=travel.start, __te=travel.end)
-        a = a.anti_join(tr, [a.worker_id == tr.__tw, a.day >= tr.__ts, a.day <= tr.__te])
-    away = _away_days(ctx, rule, people)
-    if away is not None:
-        aw = away.select(__aw=away.worker_id, __ad=away.day)
-        a = a.anti_join(aw, [a.worker_id == aw.__aw, a.day == aw.__ad])
-    a = a.join(zone, a.worker_id == zone.__zw)
-    a = a.mutate(utc_hour=a.time.hour())
-    minutes = a.utc_hour.cast("int64") * 60 + a.__zm
-    a = a.mutate(local_hour=(((minutes % 1440) + 1440) % 1440) // 60).cache()
+    away_days = _away_days(ctx, rule, people)
+    away = None if away_days is None else materialize(ctx, [away_days])
+
+    def local(part: ir.Table) -> ir.Table:
+        """One source's events off known trips and away days, with their hours."""
+        a = part.mutate(day=part.time.date())
+        if travel is not None:
+            tr = travel.select(__tw=travel.worker_id, __ts=travel.start, __te=travel.end)
+            a = a.anti_join(tr, [a.worker_id == tr.__tw, a.day >= tr.__ts, a.day <= tr.__te])
+        if away is not None:
+            aw = away.select(__aw=away.worker_id, __ad=away.day)
+            a = a.anti_join(aw, [a.worker_id == aw.__aw, a.day == aw.__ad])
+        a = a.join(zone, a.worker_id == zone.__zw)
+        a = a.mutate(utc_hour=a.time.hour())
+        minutes = a.utc_hour.cast("int64") * 60 + a.__zm
+        return a.mutate(local_hour=(((minutes % 1440) + 1440) % 1440) // 60)
+
+    # every event of every source, read several times: stored once, one source at a time
+    a = materialize(ctx, [local(part) for part in activity])
+    try:
+        return _fit(ctx, rule, people, offsets, a)
+    finally:
+        drop(ctx, a)
+        if away is not None:
+            drop(ctx, away)
+
+
+def _fit(
+    ctx: Context,
+    rule: Rule,
+    people: dict[str, Person],
+    offsets: dict[str, float],
+    a: ir.Table,
+) -> tuple[list[Shape], ir.Table]:
+    """The hours of every worker from their events ``a`` (with day, UTC and local hour),
+    and their outside days' events (a table of their own: ``a`` is dropped after)."""
+    work_start = float(param(rule, "work_start", 8))
+    work_end = float(param(rule, "work_end", 19))
+    margin = float(param(rule, "margin_hours", 1))
+    per_day = int(param(rule, "min_outside_per_day", 2))
     buckets = a.group_by(["worker_id", "day", "utc_hour", "local_hour"]).aggregate(
         first=a.time.min(), last=a.time.max()
     )
@@ -343,7 +376,7 @@ def _shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
     flagged_days = buckets.filter(buckets.outside_day).select("worker_id", "day").distinct()
     fd = flagged_days.select(__fw=flagged_days.worker_id, __fd=flagged_days.day)
     events = a.join(fd, [a.worker_id == fd.__fw, a.day == fd.__fd])
-    return out, events.select("worker_id", "time", "uid", "table")
+    return out, materialize(ctx, [events.select("worker_id", "time", "uid", "table")])
 
 
 def _window_expr(hour: ir.IntegerValue, start: float, end: float) -> ir.BooleanValue:

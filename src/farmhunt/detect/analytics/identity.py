@@ -64,14 +64,21 @@ def str_list(rule: Rule, name: str, default: Sequence[str] = ()) -> list[str]:
     return [str(v) for v in value or []]
 
 
-def shared(ctx: Context, key: str, build: Callable[[], ir.Table]) -> ir.Table:
-    """A relation several analytics read in one run, built and cached in the engine once
-    (``Context.memo``)."""
+def shared(
+    ctx: Context,
+    key: str,
+    build: Callable[[], list[ir.Table]],
+    users: Iterable[str] = (),
+) -> ir.Table:
+    """A relation several analytics read in one run: the rows of the parts ``build``
+    returns, stored in the engine once (:func:`materialize`) and dropped when no
+    remaining rule runs one of ``users`` (``Context.remember``)."""
     name = f"identity:{key}"
     if name not in ctx.memo:
-        ctx.memo[name] = build().cache()
-    table: ir.Table = ctx.memo[name]
-    return table
+        table = materialize(ctx, build())
+        ctx.remember(name, table, users=users, release=lambda: drop(ctx, table))
+    found: ir.Table = ctx.recall(name)
+    return found
 
 
 def materialize(ctx: Context, parts: Sequence[ir.Table]) -> ir.Table:
@@ -100,7 +107,7 @@ def drop(ctx: Context, table: ir.Table) -> None:
 
 def links(ctx: Context) -> ir.Table:
     """identifier → worker_id, for identifiers that name exactly one worker."""
-    return shared(ctx, "links", lambda: _links(ctx))
+    return shared(ctx, "links", lambda: [_links(ctx)])  # small: kept for the run
 
 
 def _links(ctx: Context) -> ir.Table:
@@ -355,12 +362,16 @@ def _location_column(ip_column: str) -> str:
     return f"{prefix}.location.country"
 
 
+SIGN_INS_USERS = ("impossible_travel", "vpn_sign_ins", "foreign_sign_ins", "foreign_working_hours")
+"""The analytics that read :func:`sign_ins` (the engine drops it after the last)."""
+
+
 def sign_ins(ctx: Context) -> ir.Table:
     """Sign-ins from public addresses, one row per event, with the worker they belong to
     and what the address is. Columns: ``uid``, ``time``, ``worker_id``, ``account``,
     ``ip``, ``kind``, ``country``, ``provider``, ``is_proxy``, ``lat``, ``lon``,
     ``status_id``, ``product``."""
-    return shared(ctx, "sign_ins", lambda: _sign_ins(ctx))
+    return shared(ctx, "sign_ins", lambda: [_sign_ins(ctx)], SIGN_INS_USERS)
 
 
 def _sign_ins(ctx: Context) -> ir.Table:
@@ -881,6 +892,9 @@ def _hop(h: dict[str, Any]) -> str:
 # -- one account in several countries within hours --------------------------------------------
 
 
+ACTIVITY_PLACES_USERS = ("countries_within_hours", "shared_residential_ip")
+"""The analytics that read :func:`activity_places`."""
+
 ACTIVITY_IPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("authentication", SIGN_IN_IDENTIFIERS),
     ("api_activity", ACTOR_IDENTIFIERS),
@@ -895,11 +909,14 @@ def activity_places(ctx: Context, tables: Sequence[str] | None = None) -> ir.Tab
     drive: ``table``, ``uid``, ``time``, ``worker_id``, ``account``, ``who``, ``ip``,
     ``kind``, ``country``, ``agree`` (the address database and the source's own location
     do not contradict each other), ``provider``, ``is_proxy``."""
+    every = [table for table, _ in ACTIVITY_IPS]
+    if tables is not None and set(tables) >= set(every):
+        tables = None  # the same rows: one relation
     key = "activity_places:" + ",".join(sorted(tables)) if tables is not None else "activity_places"
-    return shared(ctx, key, lambda: _activity_places(ctx, tables))
+    return shared(ctx, key, lambda: _activity_places(ctx, tables), ACTIVITY_PLACES_USERS)
 
 
-def _activity_places(ctx: Context, tables: Sequence[str] | None) -> ir.Table:
+def _activity_places(ctx: Context, tables: Sequence[str] | None) -> list[ir.Table]:
     parts = []
     for table, columns in ACTIVITY_IPS:
         if tables is not None and table not in tables:
@@ -942,10 +959,7 @@ def _activity_places(ctx: Context, tables: Sequence[str] | None) -> ir.Table:
                 is_proxy=proxy,
             )
         )
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.union(part)
-    return union
+    return parts
 
 
 def country_counts(a: ir.Table, seconds: int) -> ir.Table:
