@@ -40,6 +40,8 @@ def detect_workspace(
 
         enriched = enrich_workspace(ws, settings)
     con = ws.connect()
-    findings = run_rules(make_context(con, settings), ruleset)
+    # memo relations go to a scratch database beside DuckDB's spill files
+    ctx = make_context(con, settings, scratch=ws.root / ".duckdb-tmp")
+    findings = run_rules(ctx, ruleset)
     ws.replace_derived("findings", findings_table(findings))
     return DetectResult(ruleset, findings, enriched)

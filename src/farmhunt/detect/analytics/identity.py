@@ -82,8 +82,9 @@ def shared(
 
 
 def materialize(ctx: Context, parts: Sequence[ir.Table]) -> ir.Table:
-    """The rows of all ``parts`` (one schema) as one temporary table, filled one part at
-    a time; :func:`drop` removes it.
+    """The rows of all ``parts`` (one schema) as one table, filled one part at a time,
+    in the run's scratch database when it has one (``Context.memo_database``); :func:`drop`
+    removes it.
 
     A single ``CREATE TABLE AS`` over a ``UNION ALL`` of several store scans holds
     memory beyond DuckDB's limit while it runs (at 10 million events the union of the
@@ -91,15 +92,23 @@ def materialize(ctx: Context, parts: Sequence[ir.Table]) -> ir.Table:
     so the union is never built in one statement.
     """
     name = ibis.util.gen_name("farmhunt_union")
-    ctx.backend.create_table(name, parts[0], temp=True)
+    database = ctx.memo_database()
+    if database is None:
+        ctx.backend.create_table(name, parts[0], temp=True)
+        for part in parts[1:]:
+            ctx.backend.insert(name, part)
+        return ctx.backend.table(name)
+    where = f"{database}.main"
+    ctx.backend.create_table(name, parts[0], database=where)
     for part in parts[1:]:
-        ctx.backend.insert(name, part)
-    return ctx.backend.table(name)
+        ctx.backend.insert(name, part, database=where)
+    return ctx.backend.table(name, database=where)
 
 
 def drop(ctx: Context, table: ir.Table) -> None:
-    """Drop a temporary table made by :func:`materialize`."""
-    ctx.backend.drop_table(table.get_name(), force=True)
+    """Drop a table made by :func:`materialize`."""
+    qualified = ".".join('"' + p.replace('"', '""') + '"' for p in table.get_name().split("."))
+    ctx.con.execute(f"DROP TABLE IF EXISTS {qualified}")
 
 
 # -- attribution ---------------------------------------------------------------------------
