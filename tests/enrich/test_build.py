@@ -197,3 +197,25 @@ def test_enrich_command_names_a_bad_indicator_line(workspace: Workspace, tmp_pat
     )
     assert result.exit_code == 2
     assert "vpn_cidrs.txt:2" in (result.output + (result.stderr or ""))
+
+
+def test_addresses_of_several_columns_are_one_row_with_the_largest_as_number() -> None:
+    from farmhunt.detect.testing import connection_with
+
+    con = connection_with(
+        {
+            "authentication": [
+                {"src_endpoint.ip": "203.0.113.5", "src_endpoint.autonomous_system.number": 64500},
+                {"src_endpoint.ip": "198.51.100.7"},
+                {"src_endpoint.ip": ""},
+            ],
+            "network_activity": [
+                {"dst_endpoint.ip": "203.0.113.5", "dst_endpoint.autonomous_system.number": 64501},
+                {"src_endpoint.ip": "203.0.113.5"},
+            ],
+            "user_session_query": [{"src_endpoint.ip": "192.0.2.9"}],
+        }
+    )
+    build._gather_ips(con)
+    rows = con.execute(build.distinct_ips_sql()).fetchall()
+    assert rows == [("192.0.2.9", None), ("198.51.100.7", None), ("203.0.113.5", 64501)]
