@@ -21,7 +21,7 @@ def test_connection_is_bounded_and_spills_into_the_workspace(
 ) -> None:
     monkeypatch.delenv("FARMHUNT_MEMORY_LIMIT", raising=False)
     with Workspace(tmp_path / "ws", create=True) as ws:
-        assert _setting(ws, "memory_limit") == "953.6 MiB"  # 1 GB, not 80% of the machine
+        assert _setting(ws, "memory_limit") == "732.4 MiB"  # 768 MB, not 80% of the machine
         assert _setting(ws, "temp_directory").startswith(str(tmp_path / "ws"))
 
 

@@ -24,12 +24,17 @@ from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.store.arrow import write_atomic
 from farmhunt.store.manifest import Manifest
 
-MEMORY_LIMIT = "1GB"
-"""DuckDB's memory limit per connection (``FARMHUNT_MEMORY_LIMIT`` overrides it)."""
+MEMORY_LIMIT = "768MB"
+"""DuckDB's memory limit per connection (``FARMHUNT_MEMORY_LIMIT`` overrides it).
+
+With the interpreter and its libraries (about 250 MB) this keeps a command near 1 GiB
+whatever the estate's size. At 10 million events, identity resolution peaked at
+1.21 GiB with a 1 GB limit and 0.96 GiB with this one, in the same 55 s (its tables
+are file-backed and spill compressed); detect took 44 s instead of 40 s."""
 
 
 def memory_limit() -> str:
-    """The DuckDB memory limit: ``FARMHUNT_MEMORY_LIMIT`` (e.g. ``4GB``) or 1 GB."""
+    """The DuckDB memory limit: ``FARMHUNT_MEMORY_LIMIT`` (e.g. ``4GB``) or 768 MB."""
     value = os.environ.get("FARMHUNT_MEMORY_LIMIT", MEMORY_LIMIT).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, re.IGNORECASE):
         raise WorkspaceError(f"FARMHUNT_MEMORY_LIMIT={value!r}: give a size such as 2GB or 512MB")
