@@ -6,12 +6,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import yaml
 
 from farmhunt.detect.engine import (
     EVIDENCE_SAMPLES,
     MAX_DEVICES,
     MAX_UIDS,
+    _candidates,
     make_context,
     match_table,
 )
@@ -175,3 +177,35 @@ def test_a_user_subject_lists_its_devices_sorted_and_capped(tmp_path: Path) -> N
     assert finding.subject == "alice" and finding.event_count == len(rows)
     assert finding.evidence["devices"] == hosts[:MAX_DEVICES]
     assert finding.device == hosts[0]
+
+
+def test_rules_no_narrowed_row_can_meet_are_not_evaluated(tmp_path: Path) -> None:
+    _rule(
+        tmp_path,
+        "seen",
+        "0b8c6a4e-3333-4c1d-9a51-3f0e2d6c7b8a",
+        {"sel": {"Image|endswith": "\\AnyDesk.exe"}},
+    )
+    _rule(
+        tmp_path,
+        "unseen",
+        "0b8c6a4e-4444-4c1d-9a51-3f0e2d6c7b8a",
+        {"sel": {"Image|endswith": "\\rustdesk.exe"}},
+    )
+    _rule(
+        tmp_path,
+        "no_condition",
+        "0b8c6a4e-5555-4c1d-9a51-3f0e2d6c7b8a",
+        {"sel": {"Image|re": ".*screenconnect.*"}},
+    )
+    rows = [{"device.hostname": "H1", "process.file.path": r"C:\A\ANYDESK.EXE"}]
+    ruleset = load_rules([tmp_path])
+    ctx = make_context(connection_with({"process_activity": rows}))
+    rules = sorted(ruleset.rules, key=lambda r: r.title)
+    compiler = ctx.compiler("process_activity")
+    data = pa.table({"process.file.path": [r"C:\A\ANYDESK.EXE", None]})
+    kept = _candidates(compiler, rules, data)
+    # the regular expression says nothing, so that rule is kept; the case differs but matches
+    assert [r.title for r in kept] == ["no_condition", "seen"]
+    findings = match_table(ctx, "process_activity", rules)
+    assert [(f.rule.title, f.event_count) for f in findings] == [("seen", 1)]
