@@ -290,7 +290,14 @@ def plan_file(
     # only the options this parser reads: a column map given for the HR exports of a
     # folder must not make its Zeek logs new imports the next time
     used = {k: v for k, v in options.parser_options.items() if k in parser.reads_options}
-    candidates = manifest.append_candidates(head, parser.name, used) if parser.line_oriented else []
+    # a plain file's size on disk is its content's: only smaller imports can be prefixes
+    with open(path, "rb") as raw:
+        known = None if compression_of(raw.read(8)) else os.path.getsize(path)
+    candidates = (
+        manifest.append_candidates(head, parser.name, used, smaller_than=known)
+        if parser.line_oriented
+        else []
+    )
     print_ = fingerprint(path, [c.size for c in candidates])
     settle(content=print_.content_sha256)  # the same content earlier in this run
     done = manifest.completed_with_content(print_.content_sha256, parser.name, used)
