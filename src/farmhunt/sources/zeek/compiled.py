@@ -30,10 +30,10 @@ from farmhunt.sources.values import from_epoch
 from farmhunt.sources.zeek.mapping import (
     CONN_STATES,
     DIRECTIONS,
-    _count,
     _fingerprints,
     _list,
     _rcode_id,
+    dns_answers,
 )
 
 Converter = Callable[[str], Any]
@@ -77,14 +77,19 @@ def _conn(m: tuple[Any, ...]) -> Columns | None:
     }
 
 
-_CONN_FIELDS: dict[str, frozenset[str]] = {
-    # field read by the conn mapping: the value classes read here as the mapping would
+_CONNECTION: dict[str, frozenset[str]] = {
+    # the fields every mapped log starts with: time, connection id and endpoints
     "ts": frozenset({"float"}),
     "uid": frozenset({"text"}),
     "id.orig_h": frozenset({"addr"}),
     "id.orig_p": frozenset({"port"}),
     "id.resp_h": frozenset({"addr"}),
     "id.resp_p": frozenset({"port"}),
+}
+
+_CONN_FIELDS: dict[str, frozenset[str]] = {
+    # field read by the conn mapping: the value classes read here as the mapping would
+    **_CONNECTION,
     "proto": frozenset({"text"}),
     "service": frozenset({"text"}),
     "duration": frozenset({"float"}),
@@ -104,13 +109,7 @@ def _dns(m: tuple[Any, ...]) -> Columns | None:
     (rcode, rcode_name, answers, ttls) = m[9:]
     rcode_name = rcode_name or None
     answers = _list(answers)
-    ttls = _list(ttls)
-    rows = []
-    for i, rdata in enumerate(answers):
-        answer: dict[str, Any] = {"rdata": rdata}
-        if i < len(ttls) and ttls[i] is not None:
-            answer["ttl"] = _count(ttls[i], "TTLs")
-        rows.append(answer)
+    rows = dns_answers(answers, _list(ttls))
     answered = rcode is not None or rcode_name is not None or bool(answers)
     return 6 if answered else 1, {
         "src_endpoint.ip": orig_h,
@@ -128,12 +127,7 @@ def _dns(m: tuple[Any, ...]) -> Columns | None:
 
 
 _DNS_FIELDS: dict[str, frozenset[str]] = {
-    "ts": frozenset({"float"}),
-    "uid": frozenset({"text"}),
-    "id.orig_h": frozenset({"addr"}),
-    "id.orig_p": frozenset({"port"}),
-    "id.resp_h": frozenset({"addr"}),
-    "id.resp_p": frozenset({"port"}),
+    **_CONNECTION,
     "proto": frozenset({"text"}),
     "query": frozenset({"text"}),
     "qtype_name": frozenset({"text"}),
@@ -171,12 +165,7 @@ def _ssl(m: tuple[Any, ...]) -> Columns | None:
 
 
 _SSL_FIELDS: dict[str, frozenset[str]] = {
-    "ts": frozenset({"float"}),
-    "uid": frozenset({"text"}),
-    "id.orig_h": frozenset({"addr"}),
-    "id.orig_p": frozenset({"port"}),
-    "id.resp_h": frozenset({"addr"}),
-    "id.resp_p": frozenset({"port"}),
+    **_CONNECTION,
     "server_name": frozenset({"text"}),
     "version": frozenset({"text"}),
     "cipher": frozenset({"text"}),

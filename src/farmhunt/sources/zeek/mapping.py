@@ -168,6 +168,17 @@ def _millis(value: Any, field: str) -> int | None:
     return None if seconds is None else round(seconds * 1000)
 
 
+def dns_answers(answers: list[Any], ttls: list[Any]) -> list[dict[str, Any]]:
+    """OCSF DNS answers: each answer's data with its TTL, paired by position."""
+    rows = []
+    for i, rdata in enumerate(answers):
+        answer: dict[str, Any] = {"rdata": rdata}
+        if i < len(ttls) and ttls[i] is not None:
+            answer["ttl"] = _count(ttls[i], "TTLs")
+        rows.append(answer)
+    return rows
+
+
 def _list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -250,13 +261,7 @@ def _dns(fields: _Fields) -> Mapped:
     rcode = _count(fields.peek("rcode"), "rcode")
     rcode_name = _text(fields.take("rcode_name"), "rcode_name")
     answers = _list(fields.take("answers"))
-    ttls = _list(fields.take("TTLs"))
-    rows = []
-    for i, rdata in enumerate(answers):
-        answer: dict[str, Any] = {"rdata": rdata}
-        if i < len(ttls) and ttls[i] is not None:
-            answer["ttl"] = _count(ttls[i], "TTLs")
-        rows.append(answer)
+    rows = dns_answers(answers, _list(fields.take("TTLs")))
     answered = rcode is not None or rcode_name is not None or bool(answers)
     columns.update(
         {
