@@ -431,16 +431,21 @@ def _sign_ins(ctx: Context) -> ir.Table:
 
 
 def uids_of(
-    t: ir.Table, key: str, keys: Iterable[Any], *, limit: int = MAX_UIDS
+    t: ir.Table,
+    key: str,
+    keys: Iterable[Any],
+    *,
+    limit: int = MAX_UIDS,
+    ties: Iterable[str] = (),
 ) -> dict[Any, list[str]]:
-    """Up to ``limit`` event uids per key (earliest first), for the flagged keys only."""
+    """Up to ``limit`` event uids per key (earliest first, then by uid and the ``ties``
+    columns, so the same uids are kept on every run), for the flagged keys only."""
     wanted = sorted({k for k in keys if k is not None})
     if not wanted:
         return {}
     sub = t.filter(t[key].isin(wanted))
-    ranked = sub.mutate(
-        __rn=ibis.row_number().over(group_by=sub[key], order_by=[sub.time, sub.uid])
-    )
+    order = [sub.time, sub.uid, *(sub[c] for c in ties)]
+    ranked = sub.mutate(__rn=ibis.row_number().over(group_by=sub[key], order_by=order))
     rows = (
         ranked.filter(ranked.__rn < limit)
         .select(__k=ranked[key], uid=ranked.uid, __rn=ranked.__rn)

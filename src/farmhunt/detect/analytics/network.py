@@ -43,9 +43,10 @@ from farmhunt.detect.analytics.identity import (
     roster,
     span,
     str_list,
+    uids_of,
 )
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
-from farmhunt.detect.engine import MAX_UIDS, Context
+from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type as subject_type_of
@@ -295,22 +296,7 @@ def _domain_findings(
         .to_pylist()
     )
     days_of = {r["subject"]: (int(r["days"]), int(r["n"])) for r in daily}
-    ranked = mine.mutate(
-        __rn=ibis.row_number().over(
-            group_by=mine.subject, order_by=[mine.time, mine.uid, mine.via, mine.name]
-        )
-    )
-    uid_rows = (  # in rank order: the engine returns the kept rows in any order
-        ranked.filter(ranked.__rn < MAX_UIDS)
-        .select("subject", "uid", "__rn")
-        .order_by(["subject", "__rn"])
-        .to_pyarrow()
-        .to_pylist()
-    )
-    uids: dict[str, list[str]] = defaultdict(list)
-    for row in uid_rows:
-        if row["uid"]:
-            uids[row["subject"]].append(row["uid"])
+    uids = uids_of(mine, "subject", subjects, ties=("via", "name"))
     people = roster(ctx)
     findings = []
     for subject in subjects:
@@ -474,18 +460,7 @@ def inbound_rdp_from_outside(ctx: Context, rule: Rule) -> list[Finding]:
         by_target[r["target"]].append(r)
     if not by_target:
         return []
-    ranked = c.mutate(__rn=ibis.row_number().over(group_by=c.target, order_by=[c.time, c.uid]))
-    uid_rows = (  # in rank order: the engine returns the kept rows in any order
-        ranked.filter(ranked.__rn < MAX_UIDS)
-        .select("target", "uid", "__rn")
-        .order_by(["target", "__rn"])
-        .to_pyarrow()
-        .to_pylist()
-    )
-    uids: dict[str, list[str]] = defaultdict(list)
-    for row in uid_rows:
-        if row["uid"]:
-            uids[row["target"]].append(row["uid"])
+    uids = uids_of(c, "target", by_target)
     people = roster(ctx)
     findings = []
     for target, items in by_target.items():
