@@ -104,9 +104,9 @@ def run_ingest(
         else:
             quiet = result.status in ("skipped", "empty")
             rate = result.records / result.seconds if result.seconds > 0 else 0.0
-            line = f"{result.status:>9}  {result.path}  [{result.format}]  {accounting(result)}"
+            line = f"{result.status:>9}  {result.path}"
             if not quiet:
-                line += f", {rate:,.0f} records/s"
+                line += f"  [{result.format}]  {accounting(result)}, {rate:,.0f} records/s"
             if result.message:
                 line += f"  ({result.message})"
             console.print(text(line, "dim" if quiet else "", limit=400))

@@ -45,6 +45,7 @@ from farmhunt.sources.framing import (
     open_decompressed,
     short_text,
 )
+from farmhunt.sources.notlog import not_a_log
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
 from farmhunt.store.manifest import ChunkEntry, TableFile
@@ -74,7 +75,8 @@ class FileResult:
     path: str
     format: str | None
     status: str
-    """imported, resumed, appended, skipped (already imported), empty or error."""
+    """imported, resumed, appended, skipped (already imported, or not a log: see
+    ``message``), empty or error."""
     stored: int = 0
     """Rows (events) stored; one record may make several."""
     rejected: int = 0
@@ -290,7 +292,16 @@ def plan_file(
     if not sample.head:
         # Rotated or quiet logs are often empty: worth a line, not a failure.
         return FileResult(path, options.format, "empty", message="empty file: nothing to import")
-    parser = get_parser(options.format) if options.format else choose_parser(sample)
+    if options.format:
+        parser = get_parser(options.format)
+    else:
+        try:
+            parser = choose_parser(sample)
+        except FileError:
+            reason = not_a_log(path, sample)
+            if reason is None:
+                raise
+            return FileResult(path, None, "skipped", message=f"not a log: {reason}")
     manifest = workspace.manifest
     head = head_digest(path)
     settle(continued_by=(path, head))  # an earlier file of this run may be the one it extends
