@@ -29,6 +29,9 @@ def _folder(root: Path) -> Path:
     (logs / "LICENSE").write_text("MIT License\n\nCopyright (c) 2024 Example\n")
     (logs / "notes.txt").write_text("Exported on Monday by the SOC, see ticket 42.\n")
     (logs / "screenshot.png").write_bytes(PNG)
+    (logs / "Evtx-to-Xml.ps1").write_text("Get-WinEvent -Path $args[0] | ForEach-Object {}\n")
+    (logs / "temp-plot.html").write_text("<html><body><div id='plot'></div></body></html>\n")
+    (logs / "winlogbeat_example.yml").write_text("winlogbeat.event_logs:\n  - name: Security\n")
     (logs / "__MACOSX" / "._edr.jsonl").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
     return logs
 
@@ -39,7 +42,9 @@ def test_documentation_images_and_archive_metadata_are_skipped(tmp_path: Path) -
     results = ingest(tmp_path / "ws", folder, folder / "__MACOSX" / "._edr.jsonl")
     by_name = {Path(r.path).name: r for r in results}
     assert by_name["edr.jsonl"].status == "imported" and by_name["edr.jsonl"].stored == 2
-    for name in ("README.md", "LICENSE", "notes.txt", "screenshot.png", "._edr.jsonl"):
+    names = ("README.md", "LICENSE", "notes.txt", "screenshot.png", "._edr.jsonl")
+    names += ("Evtx-to-Xml.ps1", "temp-plot.html", "winlogbeat_example.yml")
+    for name in names:
         assert by_name[name].status == "skipped", name
         assert by_name[name].message.startswith("not a log: "), name
     assert "documentation" in by_name["README.md"].message

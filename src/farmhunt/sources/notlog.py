@@ -1,7 +1,9 @@
 """Files that are plainly not logs: documentation, images, archive and folder metadata.
 
 An export folder or an unpacked archive holds more than logs: a README, a LICENSE, a
-screenshot, macOS's ``__MACOSX/._*`` resource forks. Each made ``ingest`` end in an
+screenshot, the scripts that made the export, macOS's ``__MACOSX/._*`` resource forks
+(EVTX-ATTACK-SAMPLES keeps its README, GPL licence, heat-map images, PowerShell
+scripts and an HTML plot beside its logs). Each made ``ingest`` end in an
 error (exit 1) although nothing was wrong. Such a file is skipped with its reason, but
 only once no parser has claimed it (``evtx_dump`` output saved as ``.txt`` is a log)
 and, for text, only when it is not JSON: JSON that no parser knows stays an error,
@@ -23,6 +25,10 @@ _DOC_NAMES = re.compile(
 )
 _DOC_EXTENSIONS = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".org", ".rtf"})
 _CONFIG_EXTENSIONS = frozenset({".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf"})
+_CODE_EXTENSIONS = frozenset(
+    {".ps1", ".psm1", ".psd1", ".py", ".sh", ".bat", ".cmd", ".vbs", ".js", ".css"}
+)
+_PAGE_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 _FOLDER_METADATA = frozenset({".ds_store", "thumbs.db", "desktop.ini", "icon\r"})
 
 _MAGIC = (
@@ -63,4 +69,8 @@ def not_a_log(path: str, sample: Sample) -> str | None:
         return "text in no known log format (documentation or notes)"
     if extension in _CONFIG_EXTENSIONS:
         return "a configuration file"
+    if extension in _CODE_EXTENSIONS:
+        return "a script or source file"
+    if extension in _PAGE_EXTENSIONS:
+        return "a web page"
     return None
