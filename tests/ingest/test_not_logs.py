@@ -72,3 +72,27 @@ def test_a_log_named_like_text_is_still_read(tmp_path: Path) -> None:
     log.write_text(ndjson([ocsf_event(0)]))
     [result] = ingest(tmp_path / "ws", log)
     assert result.status == "imported" and result.stored == 1
+
+
+def test_a_log_of_no_known_format_saved_as_text_is_still_an_error(tmp_path: Path) -> None:
+    # the shape of Windows netlogon.log, as EVTX-ATTACK-SAMPLES keeps one under .txt
+    log = tmp_path / "netlogon_log.txt"
+    log.write_text(
+        "09/14 12:33:00 [MISC] [3448] DbFlag is set to 2080ffff\n"
+        "09/14 12:33:07 [SESSION] [3352] Domain01: NetrServerAuthenticate entered: DC01\n"
+        "09/14 12:33:07 [CRITICAL] [3352] Domain01: NetrServerAuthenticate: Bad password\n"
+    )
+    [result] = ingest(tmp_path / "ws", log)
+    assert result.status == "error" and "no known log format" in result.message
+
+
+def test_notebooks_and_compiled_code_are_skipped(tmp_path: Path) -> None:
+    notebook = tmp_path / "EVTX_Metadata.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4}))
+    compiled = tmp_path / "Evtx.cpython-39.pyc"
+    compiled.write_bytes(b"a\r\r\n\x00\x00\x00\x00" + bytes(range(256)))
+    results = ingest(tmp_path / "ws", notebook, compiled)
+    assert [(r.status, r.message) for r in results] == [
+        ("skipped", "not a log: a Jupyter notebook"),
+        ("skipped", "not a log: a program or compiled code"),
+    ]

@@ -29,6 +29,9 @@ _CODE_EXTENSIONS = frozenset(
     {".ps1", ".psm1", ".psd1", ".py", ".sh", ".bat", ".cmd", ".vbs", ".js", ".css"}
 )
 _PAGE_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
+_COMPILED_EXTENSIONS = frozenset({".pyc", ".pyo", ".class", ".exe", ".dll", ".so", ".dylib"})
+_TIMED_LINE = re.compile(r"[\[(]?\d{1,4}[-/.]\d{1,2}[^\n]{0,30}?\d{1,2}:\d{2}")
+"""A line that starts with a date and a time: the shape of a log line."""
 _FOLDER_METADATA = frozenset({".ds_store", "thumbs.db", "desktop.ini", "icon\r"})
 
 _MAGIC = (
@@ -59,13 +62,17 @@ def not_a_log(path: str, sample: Sample) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "a WebP image"
     extension = os.path.splitext(name)[1].lower()
+    if extension in _COMPILED_EXTENSIONS:
+        return "a program or compiled code"
+    if extension == ".ipynb":
+        return "a Jupyter notebook"
     if extension in _IMAGE_EXTENSIONS and (sample.text is None or extension == ".svg"):
         return "an image"
     if sample.text is None or sample.json_kind is not None:
         return None  # binary of no known kind, or JSON: an error worth reading
     if _DOC_NAMES.fullmatch(name):
         return "documentation"
-    if extension in _DOC_EXTENSIONS:
+    if extension in _DOC_EXTENSIONS and not _timed(sample.text):
         return "text in no known log format (documentation or notes)"
     if extension in _CONFIG_EXTENSIONS:
         return "a configuration file"
@@ -74,3 +81,11 @@ def not_a_log(path: str, sample: Sample) -> str | None:
     if extension in _PAGE_EXTENSIONS:
         return "a web page"
     return None
+
+
+def _timed(text: str) -> bool:
+    """Whether most lines start with a date and time: a log farmhunt cannot read yet
+    (a netlogon.log saved as .txt) is an error to see, not notes to skip."""
+    lines = [line.lstrip("\ufeff") for line in text.splitlines()[:50] if line.strip()]
+    timed = sum(1 for line in lines if _TIMED_LINE.match(line))
+    return bool(lines) and timed * 2 >= len(lines)
