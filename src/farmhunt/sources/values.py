@@ -142,8 +142,15 @@ def opt_ip(value: Any, field: str = "ip") -> str | None:
     if value is None or value == "" or value == "-":
         return None
     if not isinstance(value, str):
+        kind = (
+            "a list"
+            if isinstance(value, list)
+            else "an object"
+            if isinstance(value, dict)
+            else "a number"
+        )
         shown = str(value)[:40]
-        raise RecordError(f"{field} {shown!r} is a {type(value).__name__}, not an IP address")
+        raise RecordError(f"{field} {shown} is {kind}, not an IP address")
     text = value.strip()
     try:
         ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
