@@ -96,3 +96,13 @@ def test_notebooks_and_compiled_code_are_skipped(tmp_path: Path) -> None:
         ("skipped", "not a log: a Jupyter notebook"),
         ("skipped", "not a log: a program or compiled code"),
     ]
+
+
+def test_a_packet_capture_is_skipped_with_what_to_do(tmp_path: Path) -> None:
+    # the libpcap global header OTRF's .cap files start with (little-endian, v2.4)
+    capture = tmp_path / "empire_psexec_dcerpc_tcp_svcctl.cap"
+    capture.write_bytes(
+        b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + b"\x00" * 8 + b"\xff\xff\x00\x00\x01\x00\x00\x00"
+    )
+    [result] = ingest(tmp_path / "ws", capture)
+    assert result.status == "skipped" and "packet capture (run Zeek on it" in result.message

@@ -3,7 +3,8 @@
 An export folder or an unpacked archive holds more than logs: a README, a LICENSE, a
 screenshot, the scripts that made the export, macOS's ``__MACOSX/._*`` resource forks
 (EVTX-ATTACK-SAMPLES keeps its README, GPL licence, heat-map images, PowerShell
-scripts and an HTML plot beside its logs). Each made ``ingest`` end in an
+scripts and an HTML plot beside its logs; OTRF's Security-Datasets the packet captures
+of each attack, which Zeek reads and farmhunt reads Zeek's logs of). Each made ``ingest`` end in an
 error (exit 1) although nothing was wrong. Such a file is skipped with its reason, but
 only once no parser has claimed it (``evtx_dump`` output saved as ``.txt`` is a log)
 and, for text, only when it is not JSON: JSON that no parser knows stays an error,
@@ -43,6 +44,16 @@ _MAGIC = (
     (b"MM\x00*", "a TIFF image"),
     (b"%PDF-", "a PDF document"),
     (b"\x00\x05\x16\x07", "macOS resource fork (AppleDouble)"),
+    *(
+        (magic, "a packet capture (run Zeek on it and ingest Zeek's logs)")
+        for magic in (
+            b"\xd4\xc3\xb2\xa1",
+            b"\xa1\xb2\xc3\xd4",
+            b"\x4d\x3c\xb2\xa1",
+            b"\xa1\xb2\x3c\x4d",
+            b"\x0a\x0d\x0d\x0a",
+        )
+    ),
 )
 _IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".svg", ".webp"})
 
