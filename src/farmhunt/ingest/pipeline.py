@@ -492,26 +492,28 @@ def _pump(
     writer.records_end = start
     skipped: set[int] = set()
     fate = _Fate()
-    for number, outcome in iter_results(parser, stream, head_sha, start, skipped.add):
-        # A chunk ends only between record numbers, so resuming never splits a record
-        # (a snapshot or an API page line yields several under one number).
-        if number != writer.records_end:
-            fate.settle(writer)
-            if writer.buffered >= options.chunk_rows:
-                writer.flush()
-        result.records += 1
-        if progress and result.records % 5000 == 0:
-            progress(stream.display_name, result.records, size_hint)
-        fate.number = number
-        if isinstance(outcome, Rejected):
-            writer.reject(outcome.number, outcome.reason, outcome.text)
-            fate.rejected = True
-        else:
-            for table, row in outcome:
-                writer.add(table, row, number)
-            fate.rows = fate.rows or bool(outcome)
-        writer.records_end = number
-    fate.settle(writer)
+    try:
+        for number, outcome in iter_results(parser, stream, head_sha, start, skipped.add):
+            # A chunk ends only between record numbers, so resuming never splits a record
+            # (a snapshot or an API page line yields several under one number).
+            if number != writer.records_end:
+                fate.settle(writer)
+                if writer.buffered >= options.chunk_rows:
+                    writer.flush()
+            result.records += 1
+            if progress and result.records % 5000 == 0:
+                progress(stream.display_name, result.records, size_hint)
+            fate.number = number
+            if isinstance(outcome, Rejected):
+                writer.reject(outcome.number, outcome.reason, outcome.text)
+                fate.rejected = True
+            else:
+                for table, row in outcome:
+                    writer.add(table, row, number)
+                fate.rows = fate.rows or bool(outcome)
+            writer.records_end = number
+    finally:
+        fate.settle(writer)  # the last record, also when the parser gives up mid-file
     writer.tally.skipped = len(skipped)
     writer.tally.read += len(skipped)
     if progress:
