@@ -131,3 +131,14 @@ def test_a_framing_that_stops_early_is_caught(tmp_path: Path) -> None:
     [result] = ingest(tmp_path / "ws", sample, workers=1)
     assert independent_count(sample) == 12
     assert result.tally.read == 12
+
+
+def test_a_roster_read_through_a_column_map_is_accounted_for(tmp_path: Path) -> None:
+    from farmhunt.sources.hr.mapping import load_column_map
+    from farmhunt.sources.hr.parser import COLUMN_MAP_OPTION
+
+    mapped = SOURCES / "hr" / "mapped"
+    options = {COLUMN_MAP_OPTION: load_column_map(str(mapped / "hris-custom.yaml"))}
+    [result] = ingest(tmp_path / "ws", mapped / "hris-custom.csv", parser_options=options)
+    assert result.status == "imported" and result.tally.read > 0
+    assert result.tally.balanced(), result.tally
