@@ -58,6 +58,7 @@ def test_ingest_of_such_a_folder_succeeds_and_lists_the_reasons(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert "not a log: documentation" in result.output
     assert "2 records read, 2 stored (2 events), 0 quarantined" in result.output
+    assert "(not a log)" in result.output  # the summary's row for them
 
 
 def test_unknown_json_is_still_an_error(tmp_path: Path) -> None:

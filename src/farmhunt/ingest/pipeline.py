@@ -818,7 +818,8 @@ def summarize(results: list[FileResult]) -> dict[str, Counter[str]]:
     """Per format: files, stored, rejected, skipped, errors."""
     summary: dict[str, Counter[str]] = {}
     for r in results:
-        counts = summary.setdefault(r.format or "(unrecognized)", Counter())
+        unknown = "(not a log)" if r.status == "skipped" else "(unrecognized)"
+        counts = summary.setdefault(r.format or unknown, Counter())
         counts["files"] += 1
         counts["stored"] += r.stored
         counts["rejected"] += r.rejected
