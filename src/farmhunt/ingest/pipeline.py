@@ -82,7 +82,8 @@ class FileResult:
     rejected: int = 0
     """Quarantine rows written."""
     records: int = 0
-    """Records read (framed) in this run, skipped ones included: see :class:`Tally`."""
+    """Items framed in this run (for the records/s rate); what became of each record
+    read, skipped ones included, is in :attr:`tally`."""
     seconds: float = 0.0
     message: str = ""
     import_id: int | None = None
@@ -446,8 +447,8 @@ def iter_results(
     """Frame and normalize a stream: per record, its completed rows or its rejection.
 
     Records numbered ``start`` or lower are skipped (already committed; ``on_skip`` is
-    called with the number of each, to count them). Any exception a parser raises on one record
-    quarantines that record only.
+    called with the number of each, to count them). Any exception a parser raises on
+    one record quarantines that record only.
     """
     for item in parser.frame(stream):
         if item.number <= start:
@@ -731,7 +732,7 @@ class _ChunkWriter:
         self.emit = emit
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.owners: dict[str, list[int]] = {}
-        """Per table, the ordinal of the record each buffered row came from."""
+        """Per table, the number of the record each buffered row came from."""
         self.owners_pending: set[int] = set()
         """Records whose rows are buffered."""
         self.spoiled: set[int] = set()

@@ -43,8 +43,8 @@ _CANONICAL = {name.lower(): name for name in OKTA_NAMES}
 def canonical_event(value: dict[str, Any]) -> dict[str, Any]:
     """``value`` with Okta's spelling of every known key (unknown keys kept as written)
     and dotted keys (``actor.alternateid``) nested; the same object when already so."""
-    if "eventType" in value and not any("." in key for key in value):
-        return value  # the API's own spelling: nothing to do (the common case)
+    if not any("." in key or _CANONICAL.get(key.lower(), key) != key for key in value):
+        return value  # the API's own spelling, or an envelope: nothing to do (no copy)
     canonical: dict[str, Any] = _canonical(value)
     return canonical
 
