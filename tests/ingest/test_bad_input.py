@@ -84,21 +84,24 @@ def test_value_that_does_not_fit_its_column_quarantines_only_that_row(tmp_path: 
 
 
 def test_binary_empty_and_unknown_files_get_one_clear_error(tmp_path: Path) -> None:
-    binary = tmp_path / "photo.jpg"
-    binary.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(5000))
+    binary = tmp_path / "blob.dat"
+    binary.write_bytes(b"\x00\x13\x37\xe0" + os.urandom(5000))
     empty = tmp_path / "empty.log"
     empty.write_bytes(b"")
     unknown = tmp_path / "other.json"
     unknown.write_text(ndjson([{"hello": "world", "n": 1}]))
-    prose = tmp_path / "notes.txt"
+    prose = tmp_path / "notes.log"
     prose.write_text("Dear team,\nthese are not logs.\n")
-    results = ingest(tmp_path / "ws", binary, empty, unknown, prose)
-    assert [r.status for r in results] == ["error", "empty", "error", "error"]
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(5000))
+    results = ingest(tmp_path / "ws", binary, empty, unknown, prose, photo)
+    assert [r.status for r in results] == ["error", "empty", "error", "error", "skipped"]
     messages = [r.message for r in results]
     assert "binary file" in messages[0]
     assert "empty file" in messages[1]
     assert "JSON records of no known source" in messages[2] and "hello" in messages[2]
     assert "no known log format" in messages[3]
+    assert messages[4] == "not a log: a JPEG image"  # plainly not a log (test_not_logs)
     assert all("\n" not in m for m in messages)
 
 

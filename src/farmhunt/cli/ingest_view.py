@@ -22,6 +22,22 @@ from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
 
+def accounting(result: FileResult) -> str:
+    """A file's records by fate (read = stored + quarantined + empty + already imported),
+    and the events its stored records made: nothing read goes unaccounted for."""
+    tally = result.tally
+    words = [
+        f"{tally.read:,} records read",
+        f"{tally.stored:,} stored ({result.stored:,} events)",
+        f"{tally.quarantined:,} quarantined",
+    ]
+    if tally.empty:
+        words.append(f"{tally.empty:,} with nothing to store")
+    if tally.skipped:
+        words.append(f"{tally.skipped:,} already imported")
+    return ", ".join(words)
+
+
 def run_ingest(
     paths: list[str],
     workspace: Path,
@@ -88,12 +104,9 @@ def run_ingest(
         else:
             quiet = result.status in ("skipped", "empty")
             rate = result.records / result.seconds if result.seconds > 0 else 0.0
-            line = (
-                f"{result.status:>9}  {result.path}  [{result.format}]  "
-                f"{result.stored:,} stored, {result.rejected:,} rejected"
-            )
+            line = f"{result.status:>9}  {result.path}"
             if not quiet:
-                line += f", {rate:,.0f} records/s"
+                line += f"  [{result.format}]  {accounting(result)}, {rate:,.0f} records/s"
             if result.message:
                 line += f"  ({result.message})"
             console.print(text(line, "dim" if quiet else "", limit=400))

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt.cli.safe import text
-from farmhunt.cli.score_view import ranked_table
+from farmhunt.cli.score_view import ranked_table, unresolved_table
 from farmhunt.report import FORMATS, build_report, parse_share, render
 from farmhunt.report.graph import KIND_LABELS
 from farmhunt.report.stix_report import ShareError
@@ -39,13 +39,19 @@ def farms_table(doc: dict[str, Any]) -> Table | None:
 
 
 def show_table(ws: Workspace, doc: dict[str, Any], limit: int, console: Console) -> None:
-    console.print(ranked_table(ws, limit))
+    """Workers ranked by risk, then the accounts and hosts of findings no roster worker
+    is linked to (all of them when no roster was imported), then candidate farms."""
+    unresolved = unresolved_table(ws, limit)
+    if doc["workers"] or unresolved is None:
+        console.print(ranked_table(ws, limit))
+    if unresolved is not None:
+        console.print(unresolved)
     farms = farms_table(doc)
     console.print(farms if farms is not None else "No candidate laptop farms.")
     if doc["unattributed"]:
         console.print(
-            f"{len(doc['unattributed'])} finding(s) name no roster worker; "
-            "see the html or json report (section unattributed)."
+            f"{len(doc['unattributed'])} finding(s) name no roster worker; their evidence "
+            "is in the html or json report (section unattributed)."
         )
 
 

@@ -43,6 +43,52 @@ def ranked_table(ws: Workspace, limit: int = 25) -> Table:
     return table
 
 
+UNRESOLVED_COLUMNS = (
+    "finding_id, rule_id, title, category, weight, worker_id, subject, subject_type, device"
+)
+
+
+def unresolved_table(ws: Workspace, limit: int = 25) -> Table | None:
+    """The accounts and hosts of findings that name no roster worker, ranked by the
+    same model (:func:`farmhunt.score.subjects.rank_subjects`); None when there are none.
+
+    Without an HR roster every finding is such: the worker ranking is empty, and this
+    is the ranking the user has, labelled so that nobody reads a host as a person.
+    """
+    from farmhunt.score.subjects import rank_subjects
+
+    cursor = ws.connect().execute(
+        f"SELECT {UNRESOLVED_COLUMNS} FROM findings WHERE worker_id IS NULL"
+    )
+    names = [d[0] for d in cursor.description or []]
+    ranked = rank_subjects(dict(zip(names, row, strict=True)) for row in cursor.fetchall())
+    if not ranked:
+        return None
+    shown_rows = ranked[:limit]
+    more = f", top {len(shown_rows)} of {len(ranked)}" if len(ranked) > len(shown_rows) else ""
+    table = Table(
+        title=f"Unresolved subjects ranked by risk (accounts and hosts no roster worker is "
+        f"linked to{more})",
+        caption="Not people: one person may use several of these, and several one. "
+        "Import the HR roster to rank workers.",
+    )
+    for name in ("#", "subject", "kind", "score", "level", "categories", "findings", "why"):
+        table.add_column(name, overflow="fold")
+    for rank, entry in enumerate(shown_rows, 1):
+        risk = entry.risk
+        table.add_row(
+            str(rank),
+            text(entry.subject),
+            text(entry.subject_type),
+            shown(risk.score),
+            text(risk.level, LEVEL_STYLE.get(risk.level, "")),
+            text(", ".join(risk.categories)),
+            str(entry.findings),
+            text(risk.explanation, limit=160),
+        )
+    return table
+
+
 def print_clusters(result: ScoreResult, console: Console) -> None:
     farms = [c for c in result.clusters if c.farm_strength > 0]
     if not farms:
@@ -72,6 +118,10 @@ def run_score(workspace: Path, console: Console, err: Console) -> int:
         return 2
     with ws, ws.write_lock():
         result = score_workspace(ws)
-        console.print(ranked_table(ws))
+        unresolved = unresolved_table(ws)
+        if result.risks or unresolved is None:
+            console.print(ranked_table(ws))
+        if unresolved is not None:
+            console.print(unresolved)
     print_clusters(result, console)
     return 0

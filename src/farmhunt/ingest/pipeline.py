@@ -25,6 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from farmhunt.ingest.accounting import Tally
 from farmhunt.ingest.collector import fewer_collections
 from farmhunt.ingest.hashing import fingerprint, head_digest
 from farmhunt.schema import QUARANTINE, get_table
@@ -44,6 +45,7 @@ from farmhunt.sources.framing import (
     open_decompressed,
     short_text,
 )
+from farmhunt.sources.notlog import not_a_log
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
 from farmhunt.store.manifest import ChunkEntry, TableFile
@@ -73,14 +75,21 @@ class FileResult:
     path: str
     format: str | None
     status: str
-    """imported, resumed, appended, skipped (already imported), empty or error."""
+    """imported, resumed, appended, skipped (already imported, or not a log: see
+    ``message``), empty or error."""
     stored: int = 0
+    """Rows (events) stored; one record may make several."""
     rejected: int = 0
+    """Quarantine rows written."""
     records: int = 0
+    """Items framed in this run (for the records/s rate); what became of each record
+    read, skipped ones included, is in :attr:`tally`."""
     seconds: float = 0.0
     message: str = ""
     import_id: int | None = None
     tables: Counter[str] = field(default_factory=Counter)
+    tally: Tally = field(default_factory=Tally)
+    """What became of each record read: the accounting invariant."""
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:
@@ -215,6 +224,7 @@ class Outcome:
     stored: int = 0
     rejected: int = 0
     tables: Counter[str] = field(default_factory=Counter)
+    tally: Tally = field(default_factory=Tally)
     failed: str | None = None
     """The parser gave up on the file (FileError): the import is marked failed."""
     unreadable: str | None = None
@@ -283,7 +293,16 @@ def plan_file(
     if not sample.head:
         # Rotated or quiet logs are often empty: worth a line, not a failure.
         return FileResult(path, options.format, "empty", message="empty file: nothing to import")
-    parser = get_parser(options.format) if options.format else choose_parser(sample)
+    if options.format:
+        parser = get_parser(options.format)
+    else:
+        try:
+            parser = choose_parser(sample)
+        except FileError:
+            reason = not_a_log(path, sample)
+            if reason is None:
+                raise
+            return FileResult(path, None, "skipped", message=f"not a log: {reason}")
     manifest = workspace.manifest
     head = head_digest(path)
     settle(continued_by=(path, head))  # an earlier file of this run may be the one it extends
@@ -388,6 +407,7 @@ def produce(
         outcome.unreadable = f"cannot read: {exc}"
     outcome.records = counter.records
     outcome.stored, outcome.rejected, outcome.tables = writer.stored, writer.rejected, writer.tables
+    outcome.tally = writer.tally
     return outcome
 
 
@@ -400,6 +420,7 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
         outcome.rejected,
     )
     result.tables = outcome.tables
+    result.tally = outcome.tally
     if outcome.unreadable:
         result.status, result.message = "error", outcome.unreadable
         return result
@@ -417,15 +438,22 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
 
 
 def iter_results(
-    parser: Parser, stream: Stream, head_sha: str, start: int = 0
+    parser: Parser,
+    stream: Stream,
+    head_sha: str,
+    start: int = 0,
+    on_skip: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, list[Row] | Rejected]]:
     """Frame and normalize a stream: per record, its completed rows or its rejection.
 
-    Records numbered ``start`` or lower are skipped (already committed). Any exception
-    a parser raises on one record quarantines that record only.
+    Records numbered ``start`` or lower are skipped (already committed; ``on_skip`` is
+    called with the number of each, to count them). Any exception a parser raises on
+    one record quarantines that record only.
     """
     for item in parser.frame(stream):
         if item.number <= start:
+            if on_skip is not None:
+                on_skip(item.number)
             continue
         if isinstance(item, Rejected):
             yield item.number, item
@@ -463,22 +491,55 @@ def _pump(
     size_hint: int,
 ) -> None:
     writer.records_end = start
-    for number, outcome in iter_results(parser, stream, head_sha, start):
-        # A chunk ends only between record numbers, so resuming never splits a record
-        # (a snapshot or an API page line yields several under one number).
-        if number != writer.records_end and writer.buffered >= options.chunk_rows:
-            writer.flush()
-        result.records += 1
-        if progress and result.records % 5000 == 0:
-            progress(stream.display_name, result.records, size_hint)
-        if isinstance(outcome, Rejected):
-            writer.reject(outcome.number, outcome.reason, outcome.text)
-        else:
-            for table, row in outcome:
-                writer.add(table, row)
-        writer.records_end = number
+    skipped: set[int] = set()
+    fate = _Fate()
+    try:
+        for number, outcome in iter_results(parser, stream, head_sha, start, skipped.add):
+            # A chunk ends only between record numbers, so resuming never splits a record
+            # (a snapshot or an API page line yields several under one number).
+            if number != writer.records_end:
+                fate.settle(writer)
+                if writer.buffered >= options.chunk_rows:
+                    writer.flush()
+            result.records += 1
+            if progress and result.records % 5000 == 0:
+                progress(stream.display_name, result.records, size_hint)
+            fate.number = number
+            if isinstance(outcome, Rejected):
+                writer.reject(outcome.number, outcome.reason, outcome.text)
+                fate.rejected = True
+            else:
+                for table, row in outcome:
+                    writer.add(table, row, number)
+                fate.rows = fate.rows or bool(outcome)
+            writer.records_end = number
+    finally:
+        fate.settle(writer)  # the last record, also when the parser gives up mid-file
+    writer.tally.skipped = len(skipped)
+    writer.tally.read += len(skipped)
     if progress:
         progress(stream.display_name, result.records, size_hint)
+
+
+@dataclass
+class _Fate:
+    """What the items framed under one record number made, tallied once per record."""
+
+    number: int | None = None
+    rows: bool = False
+    rejected: bool = False
+
+    def settle(self, writer: _ChunkWriter) -> None:
+        if self.number is None:
+            return
+        writer.tally.read += 1
+        if self.rejected:
+            writer.tally.quarantined += 1
+        elif self.rows:
+            writer.owners_pending.add(self.number)
+        else:
+            writer.tally.empty += 1
+        self.number, self.rows, self.rejected = None, False, False
 
 
 def _complete(
@@ -670,6 +731,13 @@ class _ChunkWriter:
         self.path, self.format = path, fmt
         self.emit = emit
         self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.owners: dict[str, list[int]] = {}
+        """Per table, the number of the record each buffered row came from."""
+        self.owners_pending: set[int] = set()
+        """Records whose rows are buffered."""
+        self.spoiled: set[int] = set()
+        """Records of which a row went to quarantine at conversion."""
+        self.tally = Tally()
         self.quarantine: list[dict[str, Any]] = []
         self.buffered = 0
         self.records_end = 0
@@ -677,8 +745,9 @@ class _ChunkWriter:
         self.rejected = 0
         self.tables: Counter[str] = Counter()
 
-    def add(self, table: str, row: dict[str, Any]) -> None:
+    def add(self, table: str, row: dict[str, Any], owner: int = 0) -> None:
         self.rows.setdefault(table, []).append(row)
+        self.owners.setdefault(table, []).append(owner)
         self.buffered += 1
 
     def reject(self, number: int, reason: str, text: str) -> None:
@@ -703,12 +772,14 @@ class _ChunkWriter:
         stored = 0
         counts: Counter[str] = Counter()
         for table, rows in self.rows.items():
-            data = self._arrow(table, rows)
+            data = self._arrow(table, rows, self.owners.get(table, [0] * len(rows)))
             if data.num_rows == 0:
                 continue
             tables[table] = data
             stored += data.num_rows
             counts[table] += data.num_rows
+        self.tally.stored += len(self.owners_pending - self.spoiled)
+        self.tally.quarantined += len(self.owners_pending & self.spoiled)
         rejected = len(self.quarantine)
         if self.quarantine:
             tables[QUARANTINE.name] = to_arrow(QUARANTINE, self.quarantine)
@@ -718,16 +789,19 @@ class _ChunkWriter:
         self.tables.update(counts)
         self.seq += 1
         self.rows, self.quarantine, self.buffered = {}, [], 0
+        self.owners, self.owners_pending, self.spoiled = {}, set(), set()
         self.emit(segment)
 
-    def _arrow(self, table: str, rows: list[dict[str, Any]]) -> Any:
-        """Arrow data for ``rows``, moving any row with an impossible value to quarantine."""
+    def _arrow(self, table: str, rows: list[dict[str, Any]], owners: list[int]) -> Any:
+        """Arrow data for ``rows``, moving any row with an impossible value to quarantine
+        (and marking its record, ``owners`` being each row's, as quarantined)."""
         spec = get_table(table)
         while True:
             try:
                 return to_arrow(spec, rows)
             except BadValue as exc:
                 bad = rows.pop(exc.row_index)
+                self.spoiled.add(owners.pop(exc.row_index))
                 self.quarantine.append(
                     {
                         "raw_source.file": self.path,
@@ -745,7 +819,8 @@ def summarize(results: list[FileResult]) -> dict[str, Counter[str]]:
     """Per format: files, stored, rejected, skipped, errors."""
     summary: dict[str, Counter[str]] = {}
     for r in results:
-        counts = summary.setdefault(r.format or "(unrecognized)", Counter())
+        unknown = "(not a log)" if r.status == "skipped" else "(unrecognized)"
+        counts = summary.setdefault(r.format or unknown, Counter())
         counts["files"] += 1
         counts["stored"] += r.stored
         counts["rejected"] += r.rejected

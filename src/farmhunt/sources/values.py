@@ -9,6 +9,7 @@ instead of stored wrong.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -128,6 +129,33 @@ def opt_str(value: Any) -> str | None:
     text = value if isinstance(value, str) else str(value)
     if text in ("", "-", "(null)", "null"):
         return None
+    return text
+
+
+def opt_ip(value: Any, field: str = "ip") -> str | None:
+    """An IP address as text, or None when empty; RecordError for anything else.
+
+    A number (``12345``), a list (``[1, 2]``) or a name stored as an address would
+    be counted, compared and classified as one by every later stage: only text that
+    parses as IPv4 or IPv6 (an IPv6 zone suffix and brackets allowed) is an address.
+    """
+    if value is None or value == "" or value == "-":
+        return None
+    if not isinstance(value, str):
+        kind = (
+            "a list"
+            if isinstance(value, list)
+            else "an object"
+            if isinstance(value, dict)
+            else "a number"
+        )
+        shown = str(value)[:40]
+        raise RecordError(f"{field} {shown} is {kind}, not an IP address")
+    text = value.strip()
+    try:
+        ipaddress.ip_address(text.strip("[]").split("%", 1)[0])
+    except ValueError:
+        raise RecordError(f"{field} {text[:40]!r} is not an IP address") from None
     return text
 
 

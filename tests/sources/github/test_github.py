@@ -11,6 +11,7 @@ import pytest
 
 from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.sources import read_sample
+from farmhunt.sources.base import RawRecord
 from farmhunt.sources.github.audit import GitHubAuditLogParser
 from farmhunt.sources.registry import choose_parser
 from farmhunt.store import Workspace
@@ -223,3 +224,18 @@ def test_end_to_end_into_the_store(tmp_path: Path) -> None:
         ("example-corp/ml-models", None, str(SAMPLES / "bad-and-partial.ndjson")),
     ]
     assert con.execute("select count(*) from quarantine").fetchone() == (6,)
+
+
+@pytest.mark.parametrize("bad", [12345, "12345", [1, 2], "host.example.com"])
+def test_actor_ip_that_is_no_address_is_quarantined_not_stored(bad: Any) -> None:
+    from farmhunt.sources.base import RecordError
+
+    event = {
+        "@timestamp": 1759801018410,
+        "action": "git.clone",
+        "actor": "mchen-dev",
+        "actor_ip": bad,
+        "repo": "example-corp/payments-api",
+    }
+    with pytest.raises(RecordError, match=r"actor_ip .* not an IP address"):
+        GitHubAuditLogParser().normalize(RawRecord(1, event, json.dumps(event)))

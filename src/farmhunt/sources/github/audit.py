@@ -23,7 +23,7 @@ from typing import Any
 from farmhunt.sources.base import Parser, RawRecord, RecordError, Row, Sample
 from farmhunt.sources.github import mapping
 from farmhunt.sources.rows import event as event_row
-from farmhunt.sources.values import opt_bool, opt_float, opt_int, opt_str, parse_time
+from farmhunt.sources.values import opt_bool, opt_float, opt_int, opt_ip, opt_str, parse_time
 
 ACTION = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 """GitHub actions are ``category.operation`` (``repo.access``, ``git.clone``)."""
@@ -95,7 +95,7 @@ def normalize_event(event: dict[str, Any]) -> Row:
         "actor.user.name": actor,
         "actor.user.uid": _id(event.get("actor_id"), "actor_id"),
         "actor.user.email_addr": identity_email(event),
-        "src_endpoint.ip": _text(event.get("actor_ip"), "actor_ip"),
+        "src_endpoint.ip": opt_ip(event.get("actor_ip"), "actor_ip"),
         "http_request.user_agent": _text(event.get("user_agent"), "user_agent"),
         "api.operation": action,
         "api.service.name": mapping.SERVICE,

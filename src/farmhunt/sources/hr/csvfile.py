@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -44,6 +45,9 @@ class Layout:
     columns: dict[str, tuple[int, ...]]
     mapping: ColumnMap | None
     score: float
+    ambiguous: tuple[str, ...] = ()
+    """Header names given to more than one column where a field reads that name: the
+    field would silently take the first column only."""
 
 
 def unique_headers(cells: list[str]) -> tuple[str, ...]:
@@ -85,7 +89,13 @@ def classify(header: list[str], mapping: ColumnMap | None) -> Layout | None:
         else (DEVICES, devices)
     )
     score = 0.95 if len(columns) >= 5 else 0.9
-    return Layout(table, "", 0, unique_headers(header), columns, applied, score)
+    counts = Counter(k for k in keys if k)
+    ambiguous = tuple(
+        dict.fromkeys(
+            header[i].strip() for cells in columns.values() for i in cells if counts[keys[i]] > 1
+        )
+    )
+    return Layout(table, "", 0, unique_headers(header), columns, applied, score, ambiguous)
 
 
 def detect_layout(text: str, mapping: ColumnMap | None, complete: bool) -> Layout | None:
@@ -115,6 +125,7 @@ def detect_layout(text: str, mapping: ColumnMap | None, complete: bool) -> Layou
                 layout.columns,
                 layout.mapping,
                 layout.score,
+                layout.ambiguous,
             )
             if best is None or len(found.columns) > len(best.columns):
                 best = found

@@ -45,6 +45,7 @@ from farmhunt.sources.hr.csvfile import (
     detect_layout,
     iter_text_lines,
 )
+from farmhunt.sources.hr.csvrows import csv_rows
 from farmhunt.sources.hr.fields import DEVICE_BY_NAME, ROSTER_BY_NAME, Field
 from farmhunt.sources.hr.mapping import ColumnMap
 
@@ -111,6 +112,12 @@ class _CsvExportParser(Parser):
                 f"no {self.title.lower()} header found in the first rows (columns such as "
                 f"{self.example_columns}); use --column-map to name the columns"
             )
+        if layout.ambiguous:
+            names = ", ".join(repr(name) for name in layout.ambiguous)
+            raise FileError(
+                f"the header names {names} more than once: which column holds that field "
+                "is ambiguous (one would be dropped); rename one column in the export"
+            )
         yield from self._records(
             layout, _chain(head, lines), oversized, imported_at, stream.max_record_bytes
         )
@@ -125,22 +132,15 @@ class _CsvExportParser(Parser):
         imported_at: Any,
         limit: int,
     ) -> Iterator[RawRecord | Rejected]:
-        reader = csv.reader(lines, delimiter=layout.delimiter)
         header = layout.header
         by_name = DEVICE_BY_NAME if self.table == DEVICES else ROSTER_BY_NAME
         claimed = {i for cells in layout.columns.values() for i in cells}
         rows_seen = 0
-        last_line = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                start, last_line = last_line + 1, reader.line_num
-                yield Rejected(start, f"malformed CSV: {exc}")
+        for parsed in csv_rows(lines, layout.delimiter, len(header)):
+            start, row = parsed.line, parsed.cells
+            if row is None:
+                yield Rejected(start, parsed.error or "malformed CSV", parsed.text)
                 continue
-            start, last_line = last_line + 1, reader.line_num
             rows_seen += 1
             if rows_seen <= layout.header_row + 1:
                 continue  # title rows and the header itself
@@ -160,6 +160,14 @@ class _CsvExportParser(Parser):
                     start,
                     f"row has {len(row)} cells but the header has {len(header)} "
                     "(a stray delimiter or quote?)",
+                    text,
+                )
+                continue
+            if len(row) < len(header):
+                yield Rejected(
+                    start,
+                    f"row has {len(row)} cells but the header has {len(header)} "
+                    "(a cut row, or a line break outside quotes?)",
                     text,
                 )
                 continue
@@ -233,6 +241,10 @@ def _row_text(header: tuple[str, ...], row: list[str]) -> str:
     return orjson.dumps(data).decode()
 
 
+IDENTIFYING = frozenset({"email", "personal_email", "username", "github_login"})
+"""Roster fields that name an account events can carry: a worker needs one."""
+
+
 class HrRosterParser(_CsvExportParser):
     name = "hr_roster"
     title = "HR roster export (CSV: one row per worker)"
@@ -245,6 +257,9 @@ class HrRosterParser(_CsvExportParser):
         if "employee_id" not in record.values:
             column = record.headers.get("employee_id", "?")
             raise RecordError(f"employee_id is missing (column {column!r} is empty)")
+        if not IDENTIFYING & record.values.keys():
+            # a worker no event can ever be linked to; most often a cut or merged row
+            raise RecordError(f"row has none of {', '.join(sorted(IDENTIFYING))}")
         row = self._common(record, ROSTER_BY_NAME)
         if "full_name" not in row:
             given = row.get("first_name") or row.get("preferred_name")

@@ -21,8 +21,9 @@ from farmhunt.schema import get_table
 from farmhunt.sources.base import Parser, RawRecord, RecordError, Row, Sample
 from farmhunt.sources.okta.countries import country_code
 from farmhunt.sources.okta.events import MFA_EVENTS, OUTCOME, SEVERITY, classify
+from farmhunt.sources.okta.fields import canonical_event, published_time
 from farmhunt.sources.rows import event as event_row
-from farmhunt.sources.values import opt_bool, opt_float, opt_int, opt_str, parse_time
+from farmhunt.sources.values import opt_bool, opt_float, opt_int, opt_ip, opt_str
 
 _PLACEHOLDERS = frozenset({"unknown", "UNKNOWN", "Unknown", "null", "NULL"})
 
@@ -56,6 +57,7 @@ def is_log_event(value: Any) -> bool:
     """Whether a JSON value looks like an Okta LogEvent (partial records included)."""
     if not isinstance(value, dict):
         return False
+    value = canonical_event(value)
     event_type = value.get("eventType")
     if not isinstance(event_type, str) or event_type == "com.okta.event_hook":
         return False
@@ -64,6 +66,7 @@ def is_log_event(value: Any) -> bool:
 
 
 def _is_event_hook(value: Any) -> bool:
+    value = canonical_event(value) if isinstance(value, dict) else value
     return (
         isinstance(value, dict)
         and value.get("eventType") == "com.okta.event_hook"
@@ -73,9 +76,10 @@ def _is_event_hook(value: Any) -> bool:
 
 def _is_eventbridge(value: Any) -> bool:
     """An AWS EventBridge envelope (Okta log streaming) with the LogEvent in ``detail``."""
-    return (
-        isinstance(value, dict) and "eventType" not in value and is_log_event(value.get("detail"))
-    )
+    if not isinstance(value, dict):
+        return False
+    value = canonical_event(value)
+    return "eventType" not in value and is_log_event(value.get("detail"))
 
 
 def _ip_chain(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -134,6 +138,7 @@ class OktaSystemLogParser(Parser):
         value = record.value
         if not isinstance(value, dict):
             raise RecordError("Okta record is not a JSON object")
+        value = canonical_event(value)
         if _is_event_hook(value):
             rows = []
             for number, inner in enumerate(value["data"]["events"], 1):
@@ -148,13 +153,14 @@ class OktaSystemLogParser(Parser):
         return [self._event(value)]
 
     def _event(self, event: dict[str, Any]) -> Row:
+        event = canonical_event(event)
         event_type = opt_str(event.get("eventType"))
         if event_type is None:
             raise RecordError("eventType is missing")
         if not isinstance(event_type, str):
             raise RecordError("eventType is not text")
         published = event.get("published")
-        time = parse_time(published, "published")
+        time = published_time(published)
         table_name, activity = classify(event_type)
         table = get_table(table_name)
         row: dict[str, Any] = {}
@@ -208,11 +214,13 @@ class OktaSystemLogParser(Parser):
         """Client address, geolocation, AS/ISP facts, proxy flag, user agent, device."""
         client = _dict(event.get("client"))
         chain = _ip_chain(event)
-        ip = opt_str(client.get("ipAddress"))
+        ip = opt_ip(client.get("ipAddress"), "client.ipAddress")
         geo = _dict(client.get("geographicalContext"))
         geo_path: str | None = "client.geographicalContext"
         if ip is None and chain:
-            ip = opt_str(chain[0].get("ip"))  # some partial exports keep only the chain
+            ip = opt_ip(
+                chain[0].get("ip"), "request.ipChain.ip"
+            )  # some partial exports keep only the chain
             geo = _dict(chain[0].get("geographicalContext"))
             geo_path = None  # the chain stays in unmapped whole
         put("src_endpoint.ip", ip, "client.ipAddress")
@@ -349,8 +357,12 @@ class OktaSystemLogParser(Parser):
             put("service.name", "Okta")
 
         chain = _ip_chain(event)
-        client_ip = opt_str(_dict(event.get("client")).get("ipAddress"))
-        hops = [ip for c in chain if (ip := opt_str(c.get("ip"))) and ip != client_ip]
+        client_ip = opt_ip(_dict(event.get("client")).get("ipAddress"), "client.ipAddress")
+        hops = [
+            ip
+            for c in chain
+            if (ip := opt_ip(c.get("ip"), "request.ipChain.ip")) and ip != client_ip
+        ]
         put("src_endpoint.intermediate_ips", hops or None)
 
         threat = debug.get("threatSuspected")
