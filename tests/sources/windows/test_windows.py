@@ -55,7 +55,7 @@ def expected_format(name: str) -> str:
         return "evtx"
     if name.startswith("evtx_dump"):
         return "evtx-json"
-    if name.startswith("nxlog"):
+    if name.startswith(("nxlog", "otrf")):
         return "nxlog-windows"
     if name.startswith("powershell"):
         return "powershell-winevent"

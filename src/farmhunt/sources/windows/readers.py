@@ -282,9 +282,31 @@ NXLOG_SYSTEM = frozenset(
 )
 """The fields NXLog's im_msvistalog adds itself; every other field is event data."""
 
+NXLOG_EVENT_TYPES = frozenset(
+    {"AUDIT_SUCCESS", "AUDIT_FAILURE", "CRITICAL", "ERROR", "WARNING", "INFO", "VERBOSE"}
+)
+"""NXLog's own ``EventType`` values (the event level); any other value is the event's
+field of that name (Sysmon 12-14 ``EventType``: CreateKey, SetValue…), which the OTRF
+datasets keep, moving NXLog's to ``EventTypeOrignal``."""
+
+SHIPPER_FIELDS = frozenset(
+    {"TimeCreated", "@timestamp", "@version", "host", "port", "tags", "EventTypeOrignal"}
+)
+"""Fields a shipper adds to flat NXLog-style records: Logstash's ``@timestamp``,
+``@version``, ``host``, ``port``, ``tags`` (and its ``EventTypeOrignal`` copy of a renamed
+``EventType``), and the ``TimeCreated`` of the OTRF / Mordor datasets, which replace
+NXLog's ``EventTime`` in some of their files."""
+
+NXLOG_TIMES = ("EventTime", "TimeCreated", "@timestamp", "EventReceivedTime")
+"""Where a flat record's time is, best first: the event's own time (NXLog, OTRF), then
+the time a shipper saw it (Logstash), then when NXLog received it."""
+
 NXLOG_USER = frozenset({"Domain", "AccountName", "AccountType"})
 """NXLog's resolution of the System ``UserID``: present only with a ``UserID``. Without
 one (Security events), fields of these names are the event's own (4778 AccountName)."""
+
+_NOT_DATA = NXLOG_SYSTEM | SHIPPER_FIELDS
+_NOT_DATA_NO_USER = (NXLOG_SYSTEM - NXLOG_USER) | SHIPPER_FIELDS
 
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
 
@@ -292,14 +314,18 @@ _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
 def from_nxlog(record: Any) -> WinEvent:
     if not isinstance(record, dict):
         raise RecordError("event is not a JSON object")
-    created = record.get("EventTime")
-    time, original = _time(created, "EventTime")
+    field = next((f for f in NXLOG_TIMES if record.get(f) not in (None, "")), "EventTime")
+    created = record.get(field)
+    time, original = _time(created, field)
     extra: dict[str, Any] = {}
     if isinstance(created, str) and _NAIVE.match(created.strip()):
         # NXLog's default date format has no UTC offset: the agent's local time.
-        extra["time_zone_note"] = "EventTime had no UTC offset; read as UTC"
-    system = NXLOG_SYSTEM - NXLOG_USER if "UserID" not in record else NXLOG_SYSTEM
+        extra["time_zone_note"] = f"{field} had no UTC offset; read as UTC"
+    system = _NOT_DATA if "UserID" in record else _NOT_DATA_NO_USER
     data = {k: v for k, v in record.items() if k not in system}
+    event_type = record.get("EventType")
+    if isinstance(event_type, str) and event_type not in NXLOG_EVENT_TYPES:
+        data["EventType"] = event_type  # Sysmon's own EventType (SetValue), kept by Logstash
     message = record.get("Message")
     return WinEvent(
         event_id=event_id_of(record.get("EventID")),
