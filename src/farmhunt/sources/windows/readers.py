@@ -5,8 +5,11 @@
   ``Event.EventData.{Name: value}``), which is also what farmhunt's EVTX reader yields;
   the ``--separate-json-attributes`` form (``TimeCreated_attributes``) and rows without
   the ``Event`` wrapper (Velociraptor's ``parse_evtx()``) read the same way.
-- :func:`from_winlogbeat`: Winlogbeat and Elastic Agent (``winlog.*``, ``@timestamp``).
-- :func:`from_nxlog`: NXLog ``im_msvistalog`` + ``to_json()`` (flat fields).
+- :func:`from_nxlog`: NXLog ``im_msvistalog`` + ``to_json()`` (flat fields), and the
+  OTRF / Mordor datasets (the same records through Logstash, or with ``TimeCreated``).
+
+Winlogbeat and Elasticsearch documents are read in :mod:`.beats`, SIEM exports (Splunk,
+Azure Monitor) in :mod:`.siem`.
 - :func:`from_powershell`: ``Get-WinEvent | ConvertTo-Json`` (``Id``, ``LogName``,
   ``TimeCreated`` as ``/Date(ms)/``, ``Properties`` as an unnamed list of values).
 """
@@ -20,12 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from farmhunt.sources.base import RecordError
-from farmhunt.sources.values import dig, from_epoch, opt_int, opt_str
+from farmhunt.sources.values import from_epoch, opt_int, opt_str
 from farmhunt.sources.windows.model import (
     WinEvent,
     event_id_of,
     event_time,
-    fast_time,
     norm_guid,
     text_of,
     windows_guid_text,
@@ -166,79 +168,6 @@ def event_from_xml(text: str) -> dict[str, Any]:
     if local(root.tag) != "Event":
         raise RecordError(f"event XML has a <{local(root.tag)}> root, not <Event>")
     return {"Event": convert(root)}
-
-
-# --------------------------------------------------------------------- Winlogbeat
-
-
-def from_winlogbeat(record: Any) -> WinEvent:
-    if not isinstance(record, dict) or not isinstance(record.get("winlog"), dict):
-        raise RecordError("event has no winlog object")
-    winlog: dict[str, Any] = record["winlog"]
-    event_data, user_data = winlog.get("event_data"), winlog.get("user_data")
-    if isinstance(event_data, dict):
-        data = event_data.copy()
-    else:
-        data = {}
-        original = dig(record, "event.original")
-        # Elastic's ingest pipelines move some events' data into ECS fields; the XML in
-        # event.original (kept with preserve_original_event) still has it all.
-        if (
-            not isinstance(user_data, dict)
-            and isinstance(original, str)
-            and original.lstrip().startswith("<")
-        ):
-            data = from_evtx_json(event_from_xml(original)).data
-    if isinstance(user_data, dict):
-        data.update({k: v for k, v in user_data.items() if k != "xml_name"})
-    event_id = winlog.get("event_id")
-    if event_id in (None, ""):
-        event_id = dig(record, "event.code")
-    created = winlog.get("time_created")
-    field = "winlog.time_created" if created else "@timestamp"
-    time, original_time = _iso_time(created or record.get("@timestamp"), field)
-    message = record.get("message")
-    user, process = winlog.get("user"), winlog.get("process")
-    return WinEvent(
-        event_id=_event_id(event_id),
-        time=time,
-        original_time=original_time,
-        channel=opt_str(winlog.get("channel")),
-        provider=opt_str(winlog.get("provider_name")),
-        computer=opt_str(
-            winlog.get("computer_name") or dig(record, "host.name") or dig(record, "host.hostname")
-        ),
-        data=data,
-        record_id=opt_int(winlog.get("record_id"), "record_id"),
-        user_sid=opt_str(user.get("identifier") if isinstance(user, dict) else None),
-        activity_id=norm_guid(winlog.get("activity_id")),
-        process_id=opt_int(
-            process.get("pid") if isinstance(process, dict) else None, "process.pid"
-        ),
-        message=message if isinstance(message, str) else None,
-    )
-
-
-_EVENT_IDS: dict[Any, int] = {}
-
-
-def _event_id(value: Any) -> int:
-    """:func:`event_id_of`, remembered for the few ids (as text or number) a log holds."""
-    if type(value) is str or type(value) is int:
-        number = _EVENT_IDS.get(value)
-        if number is None:
-            number = event_id_of(value)
-            if len(_EVENT_IDS) < 4096:
-                _EVENT_IDS[value] = number
-        return number
-    return event_id_of(value)
-
-
-def _iso_time(value: Any, field: str) -> tuple[datetime, str | None]:
-    """:func:`event_time`, with text parsed by :func:`fast_time` (same result)."""
-    if type(value) is str:
-        return fast_time(value, field), value
-    return event_time(value, field)
 
 
 # -------------------------------------------------------------------------- NXLog

@@ -301,6 +301,17 @@ INTEGRITY = {
 """MandatoryLabel SIDs → the integrity level names Sysmon writes in IntegrityLevel."""
 
 
+def _integrity(label: str) -> str:
+    """The level of a MandatoryLabel: a SID in the event, or the rendered text
+    (``Mandatory Label\\High Mandatory Level``) in exports of the message."""
+    text = label.strip()
+    if text.upper() in INTEGRITY:
+        return INTEGRITY[text.upper()]
+    if text.endswith(" Mandatory Level"):
+        return text.rsplit("\\", 1)[-1].removesuffix(" Mandatory Level").replace(" ", "")
+    return text
+
+
 def process_create(ev: WinEvent) -> Mapped:
     """Security 4688: a process was created (with command lines when the "Include
     command line in process creation events" policy is on)."""
@@ -327,7 +338,7 @@ def process_create(ev: WinEvent) -> Mapped:
     label = ev.get("MandatoryLabel")
     if isinstance(label, str):
         used.add("MandatoryLabel")
-        columns["process.integrity"] = INTEGRITY.get(label.strip().upper(), label)
+        columns["process.integrity"] = _integrity(label)
     return Mapped("process_activity", 1, columns, used)
 
 
