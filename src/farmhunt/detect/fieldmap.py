@@ -110,6 +110,7 @@ SIGMA_FIELDS: dict[str, dict[str, str]] = {
         "TargetObject": "unmapped.target_object",
         "EventType": "unmapped.event_type",
         "Details": "reg_value.data",
+        "NewName": "unmapped.new_name",
     },
     "http_activity": {
         **_COMMON,

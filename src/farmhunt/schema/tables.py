@@ -180,6 +180,7 @@ _REGISTRY = _cols(
         "The registry path exactly as logged (Sysmon TargetObject): key, or key\\value.",
     ),
     ("unmapped.event_type", "string", "Sysmon EventType (CreateKey, SetValue, DeleteValue…)."),
+    ("unmapped.new_name", "string", "The new path of a renamed key (Sysmon 14 NewName)."),
 )
 
 _ACCESS = _cols(
@@ -307,7 +308,12 @@ TABLES: dict[str, Table] = {
                 "OCSF Windows extension class 201001; `reg_value.*` are the attributes of "
                 "its sibling Registry Value Activity (201002) for value events."
             ),
-            extensions=("reg_value.", "unmapped.target_object", "unmapped.event_type"),
+            extensions=(
+                "reg_value.",
+                "unmapped.target_object",
+                "unmapped.event_type",
+                "unmapped.new_name",
+            ),
         ),
         _event(
             "process_query",

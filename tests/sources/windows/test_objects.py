@@ -100,6 +100,7 @@ def test_registry_events_land_in_registry_activity() -> None:
     [rename] = rows_of("registry_activity", "14")
     assert rename["activity_id"] == 5 and rename["prev_reg_key.path"].endswith(".bak")
     assert not rename["reg_key.path"].endswith(".bak")
+    assert rename["unmapped.new_name"] == rename["reg_key.path"]
     [audited] = rows_of("registry_activity", "4657")
     assert audited["unmapped.target_object"].endswith(r"\Services\EventLog\Start")
     assert (audited["reg_value.name"], audited["reg_value.data"]) == ("Start", "4")

@@ -132,7 +132,8 @@ def registry_event(ev: WinEvent) -> Mapped:
             columns["reg_key.path"], columns["reg_value.name"] = key or None, name
         elif activity == 5 and ev.get("NewName"):
             used.add("NewName")
-            columns["prev_reg_key.path"], columns["reg_key.path"] = target, ev.get("NewName")
+            columns["prev_reg_key.path"] = target
+            columns["reg_key.path"] = columns["unmapped.new_name"] = ev.get("NewName")
         else:
             columns["reg_key.path"] = target
     details = columns.get("reg_value.data")
