@@ -45,6 +45,17 @@ def test_otrf_records_without_event_time_are_stored_not_quarantined() -> None:
     )
 
 
+def test_logstash_stamp_gives_the_offset_nxlog_left_out() -> None:
+    """The Mordor records' EventTime is the agent's local time (UTC-4); Logstash's
+    @timestamp of the same record is UTC, so the event lands at its true time, the
+    time Sysmon itself writes in UtcTime."""
+    [archived] = rows_of("file_activity", "23")
+    assert archived["metadata.original_time"] == "2020-10-13 00:26:27"
+    assert archived["time"] == "2020-10-13T04:26:27+00:00"
+    assert archived["unmapped"]["UtcTime"].startswith("2020-10-13 04:26:27")
+    assert "UTC-04:00" in archived["unmapped"]["time_zone_note"]
+
+
 def test_security_4688_lands_in_process_activity_with_sysmon_1_columns() -> None:
     launches = rows_of("process_activity", "4688")
     assert len(launches) == 2

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from farmhunt.sources.base import RecordError
@@ -240,6 +240,36 @@ _NOT_DATA_NO_USER = (NXLOG_SYSTEM - NXLOG_USER) | SHIPPER_FIELDS
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
 
 
+def shipper_offset(record: dict[str, Any], created: str) -> timedelta | None:
+    """The agent's UTC offset, when a shipper stamped the record in UTC too.
+
+    Logstash adds ``@timestamp`` (UTC) when it receives a record; NXLog's
+    ``EventReceivedTime`` (or, without it, the event time) is the same moment or a
+    little earlier on the agent's local clock. Their difference, to the nearest quarter
+    hour, is the agent's offset (the OTRF datasets: EventTime 00:26:28 with @timestamp
+    04:26:30Z, an agent on UTC-4). None when there is no such stamp or the difference
+    is no possible offset.
+    """
+    stamp = record.get("@timestamp")
+    local = record.get("EventReceivedTime")
+    if not isinstance(local, str) or not _NAIVE.match(local.strip()):
+        local = created
+    if not isinstance(stamp, str):
+        return None
+    try:
+        utc = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+        seen = datetime.fromisoformat(local.strip())
+    except ValueError:
+        return None
+    if utc.tzinfo is None:
+        return None
+    difference = seen - utc.astimezone(UTC).replace(tzinfo=None)
+    quarters = round(difference.total_seconds() / 900)
+    if abs(quarters) > 14 * 4:
+        return None
+    return timedelta(minutes=15 * quarters)
+
+
 def from_nxlog(record: Any) -> WinEvent:
     if not isinstance(record, dict):
         raise RecordError("event is not a JSON object")
@@ -249,7 +279,17 @@ def from_nxlog(record: Any) -> WinEvent:
     extra: dict[str, Any] = {}
     if isinstance(created, str) and _NAIVE.match(created.strip()):
         # NXLog's default date format has no UTC offset: the agent's local time.
-        extra["time_zone_note"] = f"{field} had no UTC offset; read as UTC"
+        offset = shipper_offset(record, created)
+        if offset is None:
+            extra["time_zone_note"] = f"{field} had no UTC offset; read as UTC"
+        else:
+            time -= offset
+            minutes = int(offset.total_seconds() // 60)
+            sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+            extra["time_zone_note"] = (
+                f"{field} had no UTC offset; UTC{sign}{minutes // 60:02d}:{minutes % 60:02d} "
+                "taken from the shipper's @timestamp of the same record"
+            )
     system = _NOT_DATA if "UserID" in record else _NOT_DATA_NO_USER
     data = {k: v for k, v in record.items() if k not in system}
     event_type = record.get("EventType")
