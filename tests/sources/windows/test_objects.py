@@ -45,6 +45,14 @@ def test_otrf_records_without_event_time_are_stored_not_quarantined() -> None:
     )
 
 
+def test_a_flat_record_without_any_time_says_where_it_looked(tmp_path: Path) -> None:
+    sample = tmp_path / "no_time.json"
+    sample.write_text('{"EventID": 4688, "Channel": "Security", "Hostname": "H"}\n')
+    [outcome] = parse_sample(sample, "nxlog-windows")
+    reason = outcome["quarantine"]["reason"]
+    assert "EventTime, TimeCreated, @timestamp, EventReceivedTime" in reason
+
+
 def test_logstash_stamp_gives_the_offset_nxlog_left_out() -> None:
     """The Mordor records' EventTime is the agent's local time (UTC-4); Logstash's
     @timestamp of the same record is UTC, so the event lands at its true time, the

@@ -273,7 +273,9 @@ def shipper_offset(record: dict[str, Any], created: str) -> timedelta | None:
 def from_nxlog(record: Any) -> WinEvent:
     if not isinstance(record, dict):
         raise RecordError("event is not a JSON object")
-    field = next((f for f in NXLOG_TIMES if record.get(f) not in (None, "")), "EventTime")
+    field = next((f for f in NXLOG_TIMES if record.get(f) not in (None, "")), None)
+    if field is None:
+        raise RecordError(f"event has no time: none of {', '.join(NXLOG_TIMES)}")
     created = record.get(field)
     time, original = _time(created, field)
     extra: dict[str, Any] = {}
