@@ -141,3 +141,16 @@ def test_partial_records_are_stored(tmp_path: Path) -> None:
     )
     [only] = [o["row"] for o in parse_sample(splunk, "splunk-windows")]
     assert only["time"] == "2024-05-02T13:58:04+00:00" and only["device.hostname"] == "LT-0193"
+
+
+def test_splunk_result_with_only_raw_and_time(tmp_path: Path) -> None:
+    """``| fields _raw _time``: the classic event's header lines give its System fields."""
+    [classic] = [r for r in rows("splunk_export.json") if r["metadata.event_code"] == "4688"]
+    raw = json.loads((SAMPLES / "splunk_export.json").read_text().splitlines()[1])["result"]
+    only_raw = tmp_path / "raw.json"
+    only_raw.write_text(json.dumps({"result": {k: raw[k] for k in ("_raw", "_time")}}))
+    assert choose_parser(read_sample(str(only_raw))).name == "splunk-windows"
+    [row] = [o["row"] for o in parse_sample(only_raw, "splunk-windows")]
+    keys = ("metadata.event_code", "metadata.log_name", "device.hostname", "time", "class_name")
+    assert {k: row[k] for k in keys} == {k: classic[k] for k in keys}
+    assert row["unmapped"]["record_id"] == 118340

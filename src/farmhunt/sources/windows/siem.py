@@ -6,7 +6,8 @@ Microsoft Sentinel tables ``SecurityEvent``, ``Event`` and ``WindowsEvent``.
   ``{"results": [...]}`` page). ``_raw`` is the event XML for the ``XmlWinEventLog``
   source types (read whole, like any event XML), or the classic ``LogName=…``
   key=value text; then the System fields come from the result (``EventCode``,
-  ``ComputerName``, ``LogName``, ``_time``) and the event data from the fields Splunk
+  ``ComputerName``, ``LogName``, ``_time``; from the ``_raw`` header lines when the
+  export kept only ``_raw`` and ``_time``) and the event data from the fields Splunk
   extracted, the Windows add-on's names (``New_Process_Name``) mapped back to the
   manifest's (``NewProcessName``) where they are unambiguous.
 - **Azure Monitor**: rows as ``az monitor log-analytics query`` or a portal export
@@ -20,6 +21,7 @@ Microsoft Sentinel tables ``SecurityEvent``, ``Event`` and ``WindowsEvent``.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
@@ -45,9 +47,22 @@ def splunk_result(record: Any) -> dict[str, Any] | None:
     sourcetype = str(row.get("sourcetype") or "").lower()
     if "EventCode" in row or "wineventlog" in sourcetype:
         return row
-    if isinstance(raw, str) and raw.lstrip().startswith("<Event"):
+    if isinstance(raw, str) and (raw.lstrip().startswith("<Event") or _classic_header(raw)):
         return row
     return None
+
+
+_HEADER_LINE = re.compile(
+    r"^(LogName|EventCode|ComputerName|SourceName|RecordNumber)=([^\r\n]*)$", re.MULTILINE
+)
+
+
+def _classic_header(raw: str) -> dict[str, str]:
+    """The System lines of a classic ``WinEventLog`` event (``LogName=Security``,
+    ``EventCode=4688`` …, before ``Message=``), for results that kept only ``_raw``."""
+    head = raw[: raw.find("Message=")] if "Message=" in raw else raw[:2048]
+    found = dict(_HEADER_LINE.findall(head))
+    return found if "EventCode" in found else {}
 
 
 SPLUNK_INTERNAL = frozenset(
@@ -138,6 +153,8 @@ def from_splunk(record: Any) -> WinEvent:
         event = from_evtx_json(event_from_xml(raw.strip()))
         event.computer = event.computer or opt_str(row.get("host"))
         return event
+    if isinstance(raw, str):
+        row = {**_classic_header(raw), **{k: v for k, v in row.items() if v not in (None, "")}}
     data: dict[str, Any] = {}
     for key, value in row.items():
         if key[:1] == "_" or key.startswith("date_") or key in SPLUNK_INTERNAL:
