@@ -49,12 +49,12 @@ detection:
 level: low
 """
 
-FILE_EVENT = """\
-title: A file event rule
+IMAGE_LOAD = """\
+title: An image load rule
 id: 0c0c0c0c-1111-2222-3333-444444444444
-logsource: {category: file_event, product: windows}
+logsource: {category: image_load, product: windows}
 detection:
-  sel: {TargetFilename|endswith: '.lnk'}
+  sel: {ImageLoaded|endswith: '.dll'}
   condition: sel
 level: low
 """
@@ -65,7 +65,7 @@ def _folder(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "anydesk_incoming.yml").write_text(ANYDESK_INCOMING)
     (folder / "obsolete.yml").write_text(OBSOLETE)
-    (folder / "file_event.yml").write_text(FILE_EVENT)
+    (folder / "image_load.yml").write_text(IMAGE_LOAD)
     return folder
 
 
@@ -77,7 +77,7 @@ def test_an_unreadable_sigma_file_is_reported_and_the_rest_load(tmp_path: Path) 
     assert unreadable.startswith(f"{folder / 'obsolete.yml'}:1: ")
     assert "obsoletes" in unreadable
     (skipped,) = ruleset.skipped
-    assert "file_event" in skipped
+    assert "image_load" in skipped
 
 
 def test_rules_validate_names_the_skipped_files_and_why(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_rules_validate_names_the_skipped_files_and_why(tmp_path: Path) -> None:
     assert run_rules_validate([_folder(tmp_path)], console, Console(record=True)) == 0
     out = console.export_text()
     assert "could not be read" in out and "obsolete.yml:1" in out and "obsoletes" in out
-    assert "file_event.yml:1" in out
+    assert "image_load.yml:1" in out
 
 
 def test_sysmon_initiated_maps_to_the_connection_direction(tmp_path: Path) -> None:

@@ -18,10 +18,18 @@ LOGSOURCE_TABLES: dict[str, str] = {
     "firewall": "network_activity",
     "proxy": "http_activity",
     "webserver": "http_activity",
+    # Windows file and registry events (sources/windows/objects.py)
+    "file_event": "file_activity",
+    "file_delete": "file_activity",
+    "registry_event": "registry_activity",
+    "registry_add": "registry_activity",
+    "registry_set": "registry_activity",
+    "registry_delete": "registry_activity",
+    "registry_rename": "registry_activity",
 }
-"""Sigma ``logsource.category`` → table. Categories not listed (file_event,
-registry_*, image_load …) have no table in the store yet: such rules are skipped with a
-notice, not failed."""
+"""Sigma ``logsource.category`` → table. Categories not listed (image_load,
+pipe_created …) have no table in the store yet: such rules are skipped with a notice,
+not failed."""
 
 _PROCESS = {
     "Image": "process.file.path",
@@ -50,6 +58,14 @@ _COMMON = {
     "EventID": "metadata.event_code",
     "Channel": "metadata.log_name",
 }
+
+_ACTOR_PROCESS = {
+    "Image": "actor.process.file.path",
+    "ProcessId": "actor.process.pid",
+    "ProcessGuid": "actor.process.uid",
+    "User": "actor.process.user.name",
+}
+"""Sysmon's acting-process fields in the file and registry tables."""
 
 SIGMA_FIELDS: dict[str, dict[str, str]] = {
     "process_activity": {**_COMMON, **_PROCESS},
@@ -80,6 +96,21 @@ SIGMA_FIELDS: dict[str, dict[str, str]] = {
         "QueryStatus": "rcode",
         "Image": "process.file.path",
         "ProcessId": "process.pid",
+    },
+    "file_activity": {
+        **_COMMON,
+        **_ACTOR_PROCESS,
+        "TargetFilename": "file.path",
+        "CreationUtcTime": "file.created_time",
+        "Hashes": "file.hashes",
+    },
+    "registry_activity": {
+        **_COMMON,
+        **_ACTOR_PROCESS,
+        "TargetObject": "unmapped.target_object",
+        "EventType": "unmapped.event_type",
+        "Details": "reg_value.data",
+        "NewName": "unmapped.new_name",
     },
     "http_activity": {
         **_COMMON,

@@ -161,6 +161,32 @@ _TLS = _cols(
     ("tls.ja3s_hash.value", "string", "JA3S server fingerprint."),
 )
 
+_FILE_TARGET = _cols(
+    ("file.path", "string", "Path of the file acted on (Sysmon TargetFilename)."),
+    ("file.name", "string", "File name of that path."),
+    ("file.created_time", "timestamp", "Creation time the file carries (Sysmon CreationUtcTime)."),
+    ("file.hashes", "json", "Hashes of a deleted file as a JSON object {algorithm: value}."),
+)
+
+_REGISTRY = _cols(
+    ("reg_key.path", "string", "Registry key acted on (for a value event, the key holding it)."),
+    ("prev_reg_key.path", "string", "The key's path before a rename."),
+    ("reg_value.name", "string", "Value name, for value events."),
+    ("reg_value.data", "string", "Value data as the source prints it (Sysmon Details)."),
+    ("reg_value.type", "string", "Value type (REG_DWORD…), when the source says."),
+    (
+        "unmapped.target_object",
+        "string",
+        "The registry path exactly as logged (Sysmon TargetObject): key, or key\\value.",
+    ),
+    ("unmapped.event_type", "string", "Sysmon EventType (CreateKey, SetValue, DeleteValue…)."),
+    ("unmapped.new_name", "string", "The new path of a renamed key (Sysmon 14 NewName)."),
+)
+
+_ACCESS = _cols(
+    ("access_mask", "int", "Access rights requested (Security 4663 AccessMask)."),
+)
+
 SYSTEM, FINDINGS, IAM, NETWORK, DISCOVERY, APPLICATION = (
     (1, "System Activity"),
     (2, "Findings"),
@@ -233,6 +259,61 @@ TABLES: dict[str, Table] = {
             _process("process.parent_process", "Parent"),
             _PROCESS_DETAIL,
             _OSQUERY_ACTION,
+        ),
+        _event(
+            "file_activity",
+            1001,
+            "File System Activity",
+            SYSTEM,
+            "Files created or deleted (Sysmon 11, 23, 26) and file accesses audited by "
+            "Windows (Security 4663 on a File object).",
+            {
+                1: "Create",
+                2: "Read",
+                3: "Update",
+                4: "Delete",
+                5: "Rename",
+                6: "Set Attributes",
+                7: "Set Security",
+                8: "Get Attributes",
+                9: "Get Security",
+                14: "Open",
+            },
+            _FILE_TARGET,
+            _process("actor.process", "Acting process"),
+            _ACCESS,
+        ),
+        _event(
+            "registry_activity",
+            201001,
+            "Registry Key Activity",
+            SYSTEM,
+            "Registry keys and values created, set, renamed or deleted (Sysmon 12, 13, 14; "
+            "Security 4657, and 4663 on a Key object). One table for keys and values: "
+            "Sysmon event 12 and Sigma's registry_event and registry_delete rules cover "
+            "both, and a rule reads one table. A value event is an activity on the key "
+            "that holds it (Modify), with the value in `reg_value.*`.",
+            {
+                1: "Create",
+                2: "Read",
+                3: "Modify",
+                4: "Delete",
+                5: "Rename",
+                6: "Set Security",
+            },
+            _REGISTRY,
+            _process("actor.process", "Acting process"),
+            _ACCESS,
+            note=(
+                "OCSF Windows extension class 201001; `reg_value.*` are the attributes of "
+                "its sibling Registry Value Activity (201002) for value events."
+            ),
+            extensions=(
+                "reg_value.",
+                "unmapped.target_object",
+                "unmapped.event_type",
+                "unmapped.new_name",
+            ),
         ),
         _event(
             "process_query",

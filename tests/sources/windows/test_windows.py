@@ -47,7 +47,15 @@ from tests.sources.windows import make_samples
 HERE = Path(__file__).parent
 SAMPLES = HERE / "samples"
 EXAMPLES = HERE.parents[2] / "examples" / "windows"
-WINDOWS_FORMATS = {"evtx", "evtx-json", "winlogbeat", "nxlog-windows", "powershell-winevent"}
+WINDOWS_FORMATS = {
+    "evtx",
+    "evtx-json",
+    "winlogbeat",
+    "nxlog-windows",
+    "powershell-winevent",
+    "splunk-windows",
+    "azure-windows",
+}
 
 
 def expected_format(name: str) -> str:
@@ -55,10 +63,14 @@ def expected_format(name: str) -> str:
         return "evtx"
     if name.startswith("evtx_dump"):
         return "evtx-json"
-    if name.startswith("nxlog"):
+    if name.startswith(("nxlog", "otrf")):
         return "nxlog-windows"
     if name.startswith("powershell"):
         return "powershell-winevent"
+    if name.startswith("splunk"):
+        return "splunk-windows"
+    if name.startswith("azure"):
+        return "azure-windows"
     return "winlogbeat"
 
 

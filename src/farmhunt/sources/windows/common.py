@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from farmhunt.schema import Column, get_table
 from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.coerce import coerce
 from farmhunt.sources.rows import event as event_row
+from farmhunt.sources.values import basename as path_basename
 from farmhunt.sources.values import opt_int
 from farmhunt.sources.windows.model import BLANK_MAX, BLANKS, WinEvent, blank_to_none
 
@@ -275,3 +277,21 @@ def first_line(text: str | None) -> str | None:
         return None
     line = text.strip().splitlines()[0].strip() if text.strip() else ""
     return line or None
+
+
+def parse_hashes(value: Any) -> dict[str, str] | None:
+    """Sysmon's ``SHA256=…,MD5=…,IMPHASH=…`` as ``{"SHA256": …, "MD5": …}``."""
+    if not isinstance(value, str) or "=" not in value:
+        return None
+    hashes: dict[str, str] = {}
+    for part in value.split(","):
+        algorithm, sep, digest = part.partition("=")
+        if not sep or not algorithm.strip() or not digest.strip():
+            return None
+        hashes[algorithm.strip().upper()] = digest.strip()
+    return hashes
+
+
+basename = lru_cache(maxsize=16384)(path_basename)
+"""A path's file name, once per distinct path: a host runs the same images again and
+again, and the name is split out with a regex."""

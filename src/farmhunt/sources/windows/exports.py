@@ -1,6 +1,7 @@
-"""JSON exports of Windows events: the evtx tool, Winlogbeat/Elastic Agent, NXLog,
-PowerShell. Each is recognised by its field names, whatever the file is called and
-however it is wrapped (lines, array, ``{"value": [...]}``, gzip, UTF-16)."""
+"""JSON exports of Windows events: the evtx tool, Winlogbeat/Elastic Agent, NXLog (and
+the OTRF datasets), PowerShell, Splunk and Azure Monitor (readers in :mod:`.siem`).
+Each is recognised by its field names, whatever the file is called and however it is
+wrapped (lines, array, ``{"value": [...]}``, gzip, UTF-16)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,10 @@ from farmhunt.sources.framing import (
     json_layout,
     short_text,
 )
+from farmhunt.sources.windows.beats import from_winlogbeat, winlog_view
 from farmhunt.sources.windows.channels import field_names, normalize_event
-from farmhunt.sources.windows.readers import (
-    from_evtx_json,
-    from_nxlog,
-    from_powershell,
-    from_winlogbeat,
-)
+from farmhunt.sources.windows.readers import from_evtx_json, from_nxlog, from_powershell
+from farmhunt.sources.windows.siem import from_azure, from_splunk, is_azure_event, splunk_result
 
 
 def _share(sample: Sample, test: Any) -> float:
@@ -110,15 +108,15 @@ def _record_blocks(stream: Stream) -> Iterator[RawRecord | Rejected]:
 
 
 def _is_winlogbeat(record: dict[str, Any]) -> bool:
-    winlog = record.get("winlog")
-    return isinstance(winlog, dict) and any(
-        k in winlog for k in ("channel", "event_id", "provider_name", "event_data")
-    )
+    return winlog_view(record) is not None
 
 
 class WinlogbeatParser(Parser):
     name = "winlogbeat"
-    title = "Windows events from Winlogbeat or Elastic Agent (winlog.*)"
+    title = (
+        "Windows events from Winlogbeat 6/7/8 or Elastic Agent (winlog.*, event_id), "
+        "also as Elasticsearch hits (_source)"
+    )
     product = "Windows Event Log"
     vendor = "Microsoft"
 
@@ -150,6 +148,32 @@ class NxlogParser(Parser):
 
     def normalize(self, record: RawRecord) -> Iterable[Row]:
         return normalize_event(from_nxlog(record.value))
+
+
+class SplunkParser(Parser):
+    name = "splunk-windows"
+    title = "Windows events exported from Splunk searches (result, _raw XML or key=value)"
+    product = "Windows Event Log"
+    vendor = "Microsoft"
+
+    def sniff(self, sample: Sample) -> float:
+        return 0.9 * _share(sample, lambda r: splunk_result(r) is not None)
+
+    def normalize(self, record: RawRecord) -> Iterable[Row]:
+        return normalize_event(from_splunk(record.value))
+
+
+class AzureMonitorParser(Parser):
+    name = "azure-windows"
+    title = "Windows events from Azure Monitor / Sentinel (SecurityEvent, Event, WindowsEvent)"
+    product = "Windows Event Log"
+    vendor = "Microsoft"
+
+    def sniff(self, sample: Sample) -> float:
+        return 0.9 * _share(sample, is_azure_event)
+
+    def normalize(self, record: RawRecord) -> Iterable[Row]:
+        return normalize_event(from_azure(record.value))
 
 
 def _is_powershell(record: dict[str, Any]) -> bool:

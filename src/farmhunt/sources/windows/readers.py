@@ -5,8 +5,11 @@
   ``Event.EventData.{Name: value}``), which is also what farmhunt's EVTX reader yields;
   the ``--separate-json-attributes`` form (``TimeCreated_attributes``) and rows without
   the ``Event`` wrapper (Velociraptor's ``parse_evtx()``) read the same way.
-- :func:`from_winlogbeat`: Winlogbeat and Elastic Agent (``winlog.*``, ``@timestamp``).
-- :func:`from_nxlog`: NXLog ``im_msvistalog`` + ``to_json()`` (flat fields).
+- :func:`from_nxlog`: NXLog ``im_msvistalog`` + ``to_json()`` (flat fields), and the
+  OTRF / Mordor datasets (the same records through Logstash, or with ``TimeCreated``).
+
+Winlogbeat and Elasticsearch documents are read in :mod:`.beats`, SIEM exports (Splunk,
+Azure Monitor) in :mod:`.siem`.
 - :func:`from_powershell`: ``Get-WinEvent | ConvertTo-Json`` (``Id``, ``LogName``,
   ``TimeCreated`` as ``/Date(ms)/``, ``Properties`` as an unnamed list of values).
 """
@@ -16,16 +19,15 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from farmhunt.sources.base import RecordError
-from farmhunt.sources.values import dig, from_epoch, opt_int, opt_str
+from farmhunt.sources.values import from_epoch, opt_int, opt_str
 from farmhunt.sources.windows.model import (
     WinEvent,
     event_id_of,
     event_time,
-    fast_time,
     norm_guid,
     text_of,
     windows_guid_text,
@@ -168,79 +170,6 @@ def event_from_xml(text: str) -> dict[str, Any]:
     return {"Event": convert(root)}
 
 
-# --------------------------------------------------------------------- Winlogbeat
-
-
-def from_winlogbeat(record: Any) -> WinEvent:
-    if not isinstance(record, dict) or not isinstance(record.get("winlog"), dict):
-        raise RecordError("event has no winlog object")
-    winlog: dict[str, Any] = record["winlog"]
-    event_data, user_data = winlog.get("event_data"), winlog.get("user_data")
-    if isinstance(event_data, dict):
-        data = event_data.copy()
-    else:
-        data = {}
-        original = dig(record, "event.original")
-        # Elastic's ingest pipelines move some events' data into ECS fields; the XML in
-        # event.original (kept with preserve_original_event) still has it all.
-        if (
-            not isinstance(user_data, dict)
-            and isinstance(original, str)
-            and original.lstrip().startswith("<")
-        ):
-            data = from_evtx_json(event_from_xml(original)).data
-    if isinstance(user_data, dict):
-        data.update({k: v for k, v in user_data.items() if k != "xml_name"})
-    event_id = winlog.get("event_id")
-    if event_id in (None, ""):
-        event_id = dig(record, "event.code")
-    created = winlog.get("time_created")
-    field = "winlog.time_created" if created else "@timestamp"
-    time, original_time = _iso_time(created or record.get("@timestamp"), field)
-    message = record.get("message")
-    user, process = winlog.get("user"), winlog.get("process")
-    return WinEvent(
-        event_id=_event_id(event_id),
-        time=time,
-        original_time=original_time,
-        channel=opt_str(winlog.get("channel")),
-        provider=opt_str(winlog.get("provider_name")),
-        computer=opt_str(
-            winlog.get("computer_name") or dig(record, "host.name") or dig(record, "host.hostname")
-        ),
-        data=data,
-        record_id=opt_int(winlog.get("record_id"), "record_id"),
-        user_sid=opt_str(user.get("identifier") if isinstance(user, dict) else None),
-        activity_id=norm_guid(winlog.get("activity_id")),
-        process_id=opt_int(
-            process.get("pid") if isinstance(process, dict) else None, "process.pid"
-        ),
-        message=message if isinstance(message, str) else None,
-    )
-
-
-_EVENT_IDS: dict[Any, int] = {}
-
-
-def _event_id(value: Any) -> int:
-    """:func:`event_id_of`, remembered for the few ids (as text or number) a log holds."""
-    if type(value) is str or type(value) is int:
-        number = _EVENT_IDS.get(value)
-        if number is None:
-            number = event_id_of(value)
-            if len(_EVENT_IDS) < 4096:
-                _EVENT_IDS[value] = number
-        return number
-    return event_id_of(value)
-
-
-def _iso_time(value: Any, field: str) -> tuple[datetime, str | None]:
-    """:func:`event_time`, with text parsed by :func:`fast_time` (same result)."""
-    if type(value) is str:
-        return fast_time(value, field), value
-    return event_time(value, field)
-
-
 # -------------------------------------------------------------------------- NXLog
 
 NXLOG_SYSTEM = frozenset(
@@ -282,24 +211,92 @@ NXLOG_SYSTEM = frozenset(
 )
 """The fields NXLog's im_msvistalog adds itself; every other field is event data."""
 
+NXLOG_EVENT_TYPES = frozenset(
+    {"AUDIT_SUCCESS", "AUDIT_FAILURE", "CRITICAL", "ERROR", "WARNING", "INFO", "VERBOSE"}
+)
+"""NXLog's own ``EventType`` values (the event level); any other value is the event's
+field of that name (Sysmon 12-14 ``EventType``: CreateKey, SetValue…), which the OTRF
+datasets keep, moving NXLog's to ``EventTypeOrignal``."""
+
+SHIPPER_FIELDS = frozenset(
+    {"TimeCreated", "@timestamp", "@version", "host", "port", "tags", "EventTypeOrignal"}
+)
+"""Fields a shipper adds to flat NXLog-style records: Logstash's ``@timestamp``,
+``@version``, ``host``, ``port``, ``tags`` (and its ``EventTypeOrignal`` copy of a renamed
+``EventType``), and the ``TimeCreated`` of the OTRF / Mordor datasets, which replace
+NXLog's ``EventTime`` in some of their files."""
+
+NXLOG_TIMES = ("EventTime", "TimeCreated", "@timestamp", "EventReceivedTime")
+"""Where a flat record's time is, best first: the event's own time (NXLog, OTRF), then
+the time a shipper saw it (Logstash), then when NXLog received it."""
+
 NXLOG_USER = frozenset({"Domain", "AccountName", "AccountType"})
 """NXLog's resolution of the System ``UserID``: present only with a ``UserID``. Without
 one (Security events), fields of these names are the event's own (4778 AccountName)."""
 
+_NOT_DATA = NXLOG_SYSTEM | SHIPPER_FIELDS
+_NOT_DATA_NO_USER = (NXLOG_SYSTEM - NXLOG_USER) | SHIPPER_FIELDS
+
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
+
+
+def shipper_offset(record: dict[str, Any], created: str) -> timedelta | None:
+    """The agent's UTC offset, when a shipper stamped the record in UTC too.
+
+    Logstash adds ``@timestamp`` (UTC) when it receives a record; NXLog's
+    ``EventReceivedTime`` (or, without it, the event time) is the same moment or a
+    little earlier on the agent's local clock. Their difference, to the nearest quarter
+    hour, is the agent's offset (the OTRF datasets: EventTime 00:26:28 with @timestamp
+    04:26:30Z, an agent on UTC-4). None when there is no such stamp or the difference
+    is no possible offset.
+    """
+    stamp = record.get("@timestamp")
+    local = record.get("EventReceivedTime")
+    if not isinstance(local, str) or not _NAIVE.match(local.strip()):
+        local = created
+    if not isinstance(stamp, str):
+        return None
+    try:
+        utc = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+        seen = datetime.fromisoformat(local.strip())
+    except ValueError:
+        return None
+    if utc.tzinfo is None:
+        return None
+    difference = seen - utc.astimezone(UTC).replace(tzinfo=None)
+    quarters = round(difference.total_seconds() / 900)
+    if abs(quarters) > 14 * 4:
+        return None
+    return timedelta(minutes=15 * quarters)
 
 
 def from_nxlog(record: Any) -> WinEvent:
     if not isinstance(record, dict):
         raise RecordError("event is not a JSON object")
-    created = record.get("EventTime")
-    time, original = _time(created, "EventTime")
+    field = next((f for f in NXLOG_TIMES if record.get(f) not in (None, "")), None)
+    if field is None:
+        raise RecordError(f"event has no time: none of {', '.join(NXLOG_TIMES)}")
+    created = record.get(field)
+    time, original = _time(created, field)
     extra: dict[str, Any] = {}
     if isinstance(created, str) and _NAIVE.match(created.strip()):
         # NXLog's default date format has no UTC offset: the agent's local time.
-        extra["time_zone_note"] = "EventTime had no UTC offset; read as UTC"
-    system = NXLOG_SYSTEM - NXLOG_USER if "UserID" not in record else NXLOG_SYSTEM
+        offset = shipper_offset(record, created)
+        if offset is None:
+            extra["time_zone_note"] = f"{field} had no UTC offset; read as UTC"
+        else:
+            time -= offset
+            minutes = int(offset.total_seconds() // 60)
+            sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+            extra["time_zone_note"] = (
+                f"{field} had no UTC offset; UTC{sign}{minutes // 60:02d}:{minutes % 60:02d} "
+                "taken from the shipper's @timestamp of the same record"
+            )
+    system = _NOT_DATA if "UserID" in record else _NOT_DATA_NO_USER
     data = {k: v for k, v in record.items() if k not in system}
+    event_type = record.get("EventType")
+    if isinstance(event_type, str) and event_type not in NXLOG_EVENT_TYPES:
+        data["EventType"] = event_type  # Sysmon's own EventType (SetValue), kept by Logstash
     message = record.get("Message")
     return WinEvent(
         event_id=event_id_of(record.get("EventID")),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from farmhunt.sources.windows import devices
-from farmhunt.sources.windows.common import Family, Mapped, int_field, take
+from farmhunt.sources.windows import devices, objects
+from farmhunt.sources.windows.common import Family, Mapped, basename, int_field, take
 from farmhunt.sources.windows.model import WinEvent, logon_id
 
 CHANNEL = "Security"
@@ -95,6 +95,21 @@ FIELDS: dict[int, tuple[str, ...]] = {
     ),
     **dict.fromkeys((4722, 4723, 4724, 4725, 4726, 4740, 4767), _TARGET_ACCOUNT),
     **dict.fromkeys((4728, 4729, 4732, 4733, 4756, 4757), _MEMBER),
+    4688: (
+        *_SUBJECT,
+        "NewProcessId",
+        "NewProcessName",
+        "TokenElevationType",
+        "ProcessId",
+        "CommandLine",
+        "TargetUserSid",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetLogonId",
+        "ParentProcessName",
+        "MandatoryLabel",
+    ),
+    **objects.SECURITY_FIELDS,
     4778: _SESSION,
     4779: _SESSION,
     6416: (
@@ -263,6 +278,70 @@ def session(activity: int) -> Any:
     return mapper
 
 
+PROCESS_CREATE = {
+    "NewProcessName": "process.file.path",
+    "NewProcessId": "process.pid",
+    "CommandLine": "process.cmd_line",
+    "ParentProcessName": "process.parent_process.file.path",
+    "ProcessId": "process.parent_process.pid",
+    **SUBJECT,
+}
+"""4688 → the columns Sysmon 1 fills (see :mod:`.sysmon`): the new process, its parent
+(ProcessId here is the creator's), and the creator's account as the actor."""
+
+INTEGRITY = {
+    "S-1-16-0": "Untrusted",
+    "S-1-16-4096": "Low",
+    "S-1-16-8192": "Medium",
+    "S-1-16-8448": "MediumPlus",
+    "S-1-16-12288": "High",
+    "S-1-16-16384": "System",
+    "S-1-16-20480": "Protected",
+}
+"""MandatoryLabel SIDs → the integrity level names Sysmon writes in IntegrityLevel."""
+
+
+def _integrity(label: str) -> str:
+    """The level of a MandatoryLabel: a SID in the event, or the rendered text
+    (``Mandatory Label\\High Mandatory Level``) in exports of the message."""
+    text = label.strip()
+    if text.upper() in INTEGRITY:
+        return INTEGRITY[text.upper()]
+    if text.endswith(" Mandatory Level"):
+        return text.rsplit("\\", 1)[-1].removesuffix(" Mandatory Level").replace(" ", "")
+    return text
+
+
+def process_create(ev: WinEvent) -> Mapped:
+    """Security 4688: a process was created (with command lines when the "Include
+    command line in process creation events" policy is on)."""
+    columns, used = take(ev, "process_activity", PROCESS_CREATE)
+    for prefix in ("process.", "process.parent_process."):
+        path = columns.get(f"{prefix}file.path")
+        if path:
+            columns[f"{prefix}name"] = columns[f"{prefix}file.name"] = basename(path)
+    # The new process runs as the target account when Windows names one (Windows 10+),
+    # else as its creator; written DOMAIN\user, as Sysmon writes User.
+    for user_field, domain_field in (
+        ("TargetUserName", "TargetDomainName"),
+        ("SubjectUserName", "SubjectDomainName"),
+    ):
+        user, domain = ev.get(user_field), ev.get(domain_field)
+        if isinstance(user, str):
+            columns["process.user.name"] = f"{domain}\\{user}" if domain else user
+            break
+    session = logon_id(ev.get("TargetLogonId"))
+    if session in (None, "0x0"):
+        session = logon_id(ev.get("SubjectLogonId"))
+    if session is not None:
+        columns["process.session.uid"] = session
+    label = ev.get("MandatoryLabel")
+    if isinstance(label, str):
+        used.add("MandatoryLabel")
+        columns["process.integrity"] = _integrity(label)
+    return Mapped("process_activity", 1, columns, used)
+
+
 def account(activity: int, spec: dict[str, str] = ACCOUNT) -> Any:
     def mapper(ev: WinEvent) -> Mapped:
         columns, used = take(ev, "account_change", spec)
@@ -286,6 +365,9 @@ FAMILY = Family(
         4624: logon,
         4625: logon_failed,
         4634: logoff,
+        4657: objects.registry_value_change,
+        4663: objects.object_access,
+        4688: process_create,
         4647: logoff,
         4778: session(8),  # Reconnect
         4779: session(7),  # Disconnect

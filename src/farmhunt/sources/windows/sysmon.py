@@ -1,7 +1,8 @@
 """Sysmon (Microsoft-Windows-Sysmon/Operational): process launches, connections, DNS.
 
 Field names are those of the Sysmon schema (``sysmon -s``, schema 4.90): event 1
-ProcessCreate, 3 NetworkConnect, 22 DNSQuery. Other Sysmon events are kept in
+ProcessCreate, 3 NetworkConnect, 22 DNSQuery; the file and registry events (11, 12,
+13, 14, 23, 26) are mapped in :mod:`.objects`. Other Sysmon events are kept in
 ``base_event``.
 """
 
@@ -11,9 +12,16 @@ import ipaddress
 from functools import lru_cache
 from typing import Any
 
-from farmhunt.sources.values import basename as path_basename
 from farmhunt.sources.values import opt_bool
-from farmhunt.sources.windows.common import Family, Mapped, int_field, take
+from farmhunt.sources.windows import objects
+from farmhunt.sources.windows.common import (
+    Family,
+    Mapped,
+    basename,
+    int_field,
+    parse_hashes,
+    take,
+)
 from farmhunt.sources.windows.model import (
     WinEvent,
     fast_time,
@@ -138,19 +146,6 @@ QUERY_STATUS = {
 """Windows DNS status codes (DNS_ERROR_RCODE_*) → OCSF rcode_id and rcode."""
 
 
-def parse_hashes(value: Any) -> dict[str, str] | None:
-    """Sysmon's ``SHA256=…,MD5=…,IMPHASH=…`` as ``{"SHA256": …, "MD5": …}``."""
-    if not isinstance(value, str) or "=" not in value:
-        return None
-    hashes: dict[str, str] = {}
-    for part in value.split(","):
-        algorithm, sep, digest = part.partition("=")
-        if not sep or not algorithm.strip() or not digest.strip():
-            return None
-        hashes[algorithm.strip().upper()] = digest.strip()
-    return hashes
-
-
 def parse_query_results(value: Any) -> list[dict[str, str]] | None:
     """Sysmon's ``type:  5 cname.example;::ffff:192.0.2.1;`` as OCSF DNS answers.
 
@@ -186,11 +181,6 @@ def _address_answer(entry: str) -> tuple[str | None, str]:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         return "A", str(address.ipv4_mapped)
     return ("A" if address.version == 4 else "AAAA"), entry
-
-
-basename = lru_cache(maxsize=16384)(path_basename)
-"""A path's file name, once per distinct path: a host runs the same images again and
-again, and the name is split out with a regex."""
 
 
 def _process_common(ev: WinEvent, columns: dict[str, Any], used: set[str]) -> None:
@@ -267,6 +257,16 @@ def dns_query(ev: WinEvent) -> Mapped:
 FAMILY = Family(
     channels=frozenset({CHANNEL.lower()}),
     product="Sysmon",
-    mappers={1: process_create, 3: network_connect, 22: dns_query},
-    fields=FIELDS,
+    mappers={
+        1: process_create,
+        3: network_connect,
+        22: dns_query,
+        11: objects.file_create,
+        12: objects.registry_event,
+        13: objects.registry_event,
+        14: objects.registry_event,
+        23: objects.file_delete,
+        26: objects.file_delete,
+    },
+    fields={**FIELDS, **objects.SYSMON_FIELDS},
 )
