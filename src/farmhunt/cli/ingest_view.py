@@ -89,7 +89,7 @@ def run_ingest(
             quiet = result.status in ("skipped", "empty")
             rate = result.records / result.seconds if result.seconds > 0 else 0.0
             line = (
-                f"{result.status:>9}  {result.path}  [{result.format}]  "
+                f"{result.status:>9}  {result.path}  [{result.format or '-'}]  "
                 f"{result.stored:,} stored, {result.rejected:,} rejected"
             )
             if not quiet:

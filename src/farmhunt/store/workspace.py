@@ -52,6 +52,30 @@ _DUCKDB_UNSAFE = re.compile(r"[?\\*\[\]{}]")
 """Characters DuckDB does not take literally in a file path (see ``duckdb_root``)."""
 
 
+MANIFEST_FILE = "farmhunt.sqlite"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_workspace(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is a farmhunt workspace: it holds a manifest (an SQLite
+    database named ``farmhunt.sqlite``). Its Parquet files are farmhunt's own store,
+    never input: read as OCSF logs, they would be imported again on every run."""
+    try:
+        with open(Path(folder) / MANIFEST_FILE, "rb") as handle:
+            return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def workspace_holding(path: str | os.PathLike[str]) -> Path | None:
+    """The workspace ``path`` is (a folder) or lies in, if any."""
+    absolute = Path(os.path.abspath(path))
+    for folder in (absolute, *absolute.parents):
+        if is_workspace(folder):
+            return folder
+    return None
+
+
 def _writable(root: Path, manifest: Path) -> bool:
     """Whether a writer can work here: the folder (for the lock, Parquet files and the
     manifest's journal) and the manifest itself. ``os.access`` also answers for a
@@ -68,7 +92,7 @@ def chunk_path(root: Path, table: str, import_id: int, seq: int) -> Path:
 class Workspace:
     """Open (creating if asked) a workspace directory."""
 
-    MANIFEST = "farmhunt.sqlite"
+    MANIFEST = MANIFEST_FILE
 
     def __init__(
         self, root: str | os.PathLike[str], *, create: bool = False, read_only: bool = False
