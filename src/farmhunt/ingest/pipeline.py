@@ -48,6 +48,7 @@ from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
 from farmhunt.store.manifest import ChunkEntry, TableFile
 from farmhunt.store.workspace import Workspace, chunk_path, is_workspace, workspace_holding
+from farmhunt.timerange import implausible_reason, latest
 
 ProgressFn = Callable[[str, int, int], None]
 """Called as (file, records read so far, bytes hint) while a file is read."""
@@ -452,8 +453,10 @@ def iter_results(
     """Frame and normalize a stream: per record, its completed rows or its rejection.
 
     Records numbered ``start`` or lower are skipped (already committed). Any exception
-    a parser raises on one record quarantines that record only.
+    a parser raises on one record quarantines that record only, as does an event time
+    outside the plausible range (:mod:`farmhunt.timerange`).
     """
+    upto = latest()
     for item in parser.frame(stream):
         if item.number <= start:
             continue
@@ -475,6 +478,10 @@ def iter_results(
                     short_text(item.text),
                 ),
             )
+            continue
+        implausible = implausible_reason(rows, upto)
+        if implausible is not None:
+            yield item.number, Rejected(item.number, implausible, short_text(item.text))
             continue
         for sub, (_table, row) in enumerate(rows, 1):
             _complete(row, item, sub, head_sha, parser, stream.display_name)
