@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from farmhunt.cli.app import app
+from farmhunt.cli.failure import describe
 from farmhunt.store import Workspace
 from tests.ingest.helpers import ingest, ndjson, ocsf_event
 
@@ -162,3 +164,51 @@ def test_a_read_only_workspace_can_be_read_and_refuses_writes_in_one_line(
         assert refused.returncode == 2, refused.stderr
         assert "Traceback" not in refused.stderr
         assert "is read-only" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("exc", "cause"),
+    [
+        (OSError(28, "Error writing bytes to file"), "No space left on device"),
+        (sqlite3.OperationalError("database or disk is full"), "No space left on device"),
+        (sqlite3.OperationalError("attempt to write a readonly database"), "read-only"),
+        (PermissionError(13, "Permission denied", "/srv/case"), "Permission denied: /srv/case"),
+        (RuntimeError("first line\nsecond line"), "RuntimeError: first line"),
+    ],
+)
+def test_a_failure_is_described_in_one_line(exc: BaseException, cause: str) -> None:
+    line = describe(exc)
+    assert cause in line and "\n" not in line
+
+
+def test_disk_full_during_ingest_is_one_line(tmp_path: Path) -> None:
+    """A real full disk: a small tmpfs mounted in a private mount namespace."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare to mount a small file system")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for n in range(40):
+        (logs / f"edr-{n}.jsonl").write_text(
+            ndjson([ocsf_event(n * 200 + i, host=f"H{n}") for i in range(200)])
+        )
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    script = (
+        f"mount -t tmpfs -o size=256k tmpfs '{disk}' && "
+        f"exec {sys.executable} -m farmhunt ingest '{logs}' -w '{disk}/ws'"
+    )
+    run = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    if "mount" in run.stderr and "permission denied" in run.stderr.lower():
+        pytest.skip("cannot mount here")
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0], run.stderr

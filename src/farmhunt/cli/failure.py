@@ -34,11 +34,15 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = exc.filename if exc.filename is not None else ""
         cause = f"{exc.strerror}: {where}" if where != "" else exc.strerror
+        if exc.errno == errno.ENOSPC and "No space left" not in cause:
+            return f"No space left on device ({cause})"
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return f"cannot write or read here ({cause})"
         return cause
     if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
         return f"the workspace is read-only ({exc})"
+    if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc):
+        return f"No space left on device (the manifest: {exc})"
     if isinstance(exc, UnicodeDecodeError):
         return f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     message = str(exc).strip().splitlines()
