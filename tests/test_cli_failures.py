@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from farmhunt.cli.app import app
 from farmhunt.cli.failure import describe
 from farmhunt.store import Workspace
+from farmhunt.store.workspace import WorkspaceError
 from tests.ingest.helpers import ingest, ndjson, ocsf_event
 
 runner = CliRunner()
@@ -159,11 +160,22 @@ def test_a_read_only_workspace_can_be_read_and_refuses_writes_in_one_line(
     report = _run_read_only(ws, "report", "-w", str(ws), "-f", "json")
     assert report.returncode == 0, report.stderr
     assert '"schema_version"' in report.stdout
-    for command in ("score", "resolve"):
-        refused = _run_read_only(ws, command, "-w", str(ws))
-        assert refused.returncode == 2, refused.stderr
+    sample = str(tmp_path / "lake.jsonl")
+    for command in (
+        ["score"],
+        ["resolve"],
+        ["detect"],
+        ["enrich"],
+        ["ingest", sample],
+        ["scan", sample],
+    ):
+        refused = _run_read_only(ws, *command, "-w", str(ws))
+        assert refused.returncode == 2, (command, refused.stderr)
         assert "Traceback" not in refused.stderr
-        assert "is read-only" in refused.stderr
+        assert "is read-only" in refused.stderr, (command, refused.stderr)
+    unwritable = _run_read_only(ws, "report", "-w", str(ws), "-f", "html", "-o", str(ws / "r"))
+    assert unwritable.returncode == 2 and "Traceback" not in unwritable.stderr
+    assert "Read-only file system" in unwritable.stderr or "ermission" in unwritable.stderr
 
 
 @pytest.mark.parametrize(
@@ -174,11 +186,13 @@ def test_a_read_only_workspace_can_be_read_and_refuses_writes_in_one_line(
         (sqlite3.OperationalError("attempt to write a readonly database"), "read-only"),
         (PermissionError(13, "Permission denied", "/srv/case"), "Permission denied: /srv/case"),
         (RuntimeError("first line\nsecond line"), "RuntimeError: first line"),
+        (WorkspaceError("ws is being written by another farmhunt"), "ws is being written"),
     ],
 )
 def test_a_failure_is_described_in_one_line(exc: BaseException, cause: str) -> None:
     line = describe(exc)
     assert cause in line and "\n" not in line
+    assert not line.startswith("WorkspaceError")
 
 
 def test_disk_full_during_ingest_is_one_line(tmp_path: Path) -> None:

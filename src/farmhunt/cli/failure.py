@@ -47,6 +47,8 @@ def describe(exc: BaseException) -> str:
         return f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     message = str(exc).strip().splitlines()
     first = message[0] if message else ""
+    if first and type(exc).__module__.startswith("farmhunt."):
+        return first  # farmhunt's own errors are written to be read as they are
     name = type(exc).__name__
     return f"{name}: {first}" if first else name
 
