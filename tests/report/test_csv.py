@@ -95,3 +95,11 @@ def test_control_characters_are_written_as_escapes(doc: dict[str, Any]) -> None:
     assert visible(CONTROL_HOST) in subjects and "\\x1b[2J" in visible(CONTROL_HOST)
     hyperlink = {"workers": [], "unattributed": [{"subject": "\x1b]8;;http://x\x07a\x1b]8;;\x07"}]}
     assert "\x1b" not in render(hyperlink, "csv") and "\x07" not in render(hyperlink, "csv")
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "csv", "ocsf", "stix"])
+def test_no_format_writes_raw_escape_or_bell(doc: dict[str, Any], fmt: str) -> None:
+    """Any report may be printed to a terminal (no ``-o``): none carries a raw ESC or BEL
+    from a log value."""
+    body = render(doc, fmt)
+    assert "\x1b" not in body and "\x07" not in body
