@@ -16,6 +16,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -146,6 +147,8 @@ class Workspace:
             root = self.root.absolute()
             if _DUCKDB_UNSAFE.search(str(root)):
                 self._alias_dir = Path(tempfile.mkdtemp(prefix="farmhunt-ws-"))
+                # also removed if the workspace is dropped without close()
+                weakref.finalize(self, shutil.rmtree, self._alias_dir, True)
                 link = self._alias_dir / "workspace"
                 link.symlink_to(root, target_is_directory=True)
                 root = link
