@@ -32,6 +32,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from farmhunt.yamlsafe import BoundedLoader, load
+
 CONFIG_FILE = "farmhunt.yaml"
 """The configuration file's name inside a workspace directory."""
 
@@ -149,7 +151,7 @@ def load_settings(config: Path | None = None, workspace: Path | None = None) -> 
 def parse_settings(text: str, base_dir: Path | None = None, source: Path | None = None) -> Settings:
     """Parse and validate configuration text; relative paths resolve from ``base_dir``."""
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        data = load(text, _StrictLoader)
     except (yaml.YAMLError, ValueError) as exc:
         raise SettingsError([f"not valid YAML: {exc}"], source) from None
     if data is None:
@@ -170,7 +172,7 @@ def parse_settings(text: str, base_dir: Path | None = None, source: Path | None 
     return settings
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(BoundedLoader):
     """SafeLoader that refuses a key given twice in one mapping (a silent override)."""
 
 

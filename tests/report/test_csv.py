@@ -10,7 +10,8 @@ import pytest
 
 from farmhunt.report import render
 from farmhunt.report.csv_report import COLUMNS, FORMULA_STARTS, formula_like, neutralize
-from tests.report.conftest import HYPERLINK_HOST, SUM_HOST, XSS_HOST
+from farmhunt.report.values import CONTROL, visible
+from tests.report.conftest import CONTROL_HOST, HYPERLINK_HOST, SUM_HOST, XSS_HOST
 
 
 @pytest.mark.parametrize(
@@ -83,3 +84,22 @@ def test_no_cell_starts_a_formula_and_hostile_hosts_read_as_text(doc: dict[str, 
 def test_every_cell_is_quoted(doc: dict[str, Any]) -> None:
     header, first = render(doc, "csv").split("\r\n")[:2]
     assert header.startswith('"rank","worker_id"') and first.startswith('"')
+
+
+def test_control_characters_are_written_as_escapes(doc: dict[str, Any]) -> None:
+    """Printed to a terminal, a raw ESC in a host name would clear the screen or plant an
+    OSC-8 hyperlink; the CSV writes it as ``\\x1b``, as the other outputs do."""
+    text = render(doc, "csv")
+    assert not CONTROL.search(text)
+    subjects = {r["subject"] for r in _rows(doc) if not r["worker_id"]}
+    assert visible(CONTROL_HOST) in subjects and "\\x1b[2J" in visible(CONTROL_HOST)
+    hyperlink = {"workers": [], "unattributed": [{"subject": "\x1b]8;;http://x\x07a\x1b]8;;\x07"}]}
+    assert "\x1b" not in render(hyperlink, "csv") and "\x07" not in render(hyperlink, "csv")
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "csv", "ocsf", "stix"])
+def test_no_format_writes_raw_escape_or_bell(doc: dict[str, Any], fmt: str) -> None:
+    """Any report may be printed to a terminal (no ``-o``): none carries a raw ESC or BEL
+    from a log value."""
+    body = render(doc, fmt)
+    assert "\x1b" not in body and "\x07" not in body

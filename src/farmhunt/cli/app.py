@@ -10,9 +10,11 @@ import typer
 from rich.console import Console
 
 from farmhunt import __version__
+from farmhunt.cli.failure import DEBUG_KEY, FailureGroup
 
 app = typer.Typer(
     name="farmhunt",
+    cls=FailureGroup,
     help="Find fraudulent remote IT workers and the laptop farms that hide them.",
     no_args_is_help=True,
     add_completion=False,
@@ -36,11 +38,19 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show the traceback of a failure instead of its one-line cause."
+        ),
+    ] = False,
 ) -> None:
     """Find fraudulent remote IT workers and the laptop farms that hide them."""
+    ctx.meta[DEBUG_KEY] = debug
 
 
 @app.command()

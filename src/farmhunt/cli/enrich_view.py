@@ -51,7 +51,7 @@ def run_enrich(workspace: Path, config: Path | None, console: Console, err: Cons
             con.close()
     except (WorkspaceError, EnrichDataError, duckdb.Error, OSError) as exc:
         err.print(text(f"error: enrichment failed: {exc}", "red", limit=600))
-        return 1
+        return 2
 
     listed = {k: n for k, n in indicators.counts().items() if n}
     console.print(

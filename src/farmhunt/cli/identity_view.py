@@ -102,7 +102,9 @@ def run_resolve(workspace: Path, aliases: Path | None, console: Console, err: Co
         err.print(text(f"error: {exc}", "red"))
         return 2
     with ws:
-        code = resolve_and_report(ws, console, err, aliases)
+        # A failed resolution is the whole command failing (exit code 2); within an
+        # ingest it is a partial failure (1), which is why the helper returns 1.
+        code = 2 if resolve_and_report(ws, console, err, aliases) else 0
     if code == 0:
         console.print(
             f"Links are in the worker_links table; `farmhunt stats --workspace "

@@ -81,7 +81,7 @@ def run_report(
             "the TLP marking)"
         )
     try:
-        ws = Workspace(workspace)
+        ws = Workspace(workspace, read_only=True)
     except WorkspaceError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2

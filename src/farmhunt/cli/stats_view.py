@@ -16,7 +16,7 @@ from farmhunt.store.workspace import Workspace, WorkspaceError
 def show_stats(workspace: Path, console: Console, err: Console, show_all: bool = False) -> int:
     """Print the store's contents; ``show_all`` lists every unresolved identifier."""
     try:
-        ws = Workspace(workspace)
+        ws = Workspace(workspace, read_only=True)
     except WorkspaceError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2

@@ -38,6 +38,7 @@ from farmhunt.detect.sigma_ibis import (
 )
 from farmhunt.enrich.indicators import IndicatorError, indicators_from_lists
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
+from farmhunt.yamlsafe import BoundedLoader, load_all
 
 FARMHUNT_KEYS = {
     "id",
@@ -93,7 +94,7 @@ class RuleSet:
         return [r for r in self.rules if r.kind == kind and r.enabled]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(BoundedLoader):
     """A YAML loader that remembers where every mapping starts (``__line__``) and the
     line of each of its keys (``__keys__``), so an error can name the offending key's
     line rather than the start of the rule."""
@@ -196,9 +197,20 @@ def load_rules(paths: Iterable[Path] | None = None, *, check_analytics: bool = T
     for file in rule_files(list(paths) if paths is not None else [builtin]):
         shown = _shown(file, builtin)
         try:
-            loaded = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=_LineLoader))
+            loaded = load_all(file.read_text(encoding="utf-8"), _LineLoader)
         except yaml.YAMLError as exc:
             errors.append(f"{shown}: YAML error: {exc}")
+            continue
+        except UnicodeDecodeError as exc:
+            errors.append(f"{shown}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+            continue
+        except OSError as exc:
+            errors.append(f"{shown}: cannot read: {exc.strerror}")
+            continue
+        if all(doc is None for doc in loaded):
+            # An empty file (or one only of comments) most often is a rule lost in a
+            # copy or a merge; loading nothing from it in silence hides that.
+            errors.append(f"{shown}: the file holds no rule (it is empty)")
             continue
         for doc in loaded:
             if isinstance(doc, dict):

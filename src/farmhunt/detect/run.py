@@ -41,7 +41,7 @@ def detect_workspace(
         enriched = enrich_workspace(ws, settings)
     con = ws.connect()
     # memo relations go to a scratch database beside DuckDB's spill files
-    ctx = make_context(con, settings, scratch=ws.root / ".duckdb-tmp")
+    ctx = make_context(con, settings, scratch=ws.scratch_dir())
     findings = run_rules(ctx, ruleset)
     ws.replace_derived("findings", findings_table(findings))
     return DetectResult(ruleset, findings, enriched)

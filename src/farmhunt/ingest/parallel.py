@@ -10,13 +10,20 @@ same: an import is complete in the transaction that makes its last rows visible.
 
 Workers are started with ``spawn`` (a fresh interpreter: no threads or open databases
 inherited) and get one job at a time; the result queue is bounded so that memory does
-not grow when this process falls behind.
+not grow when this process falls behind. A worker exits when this process dies, however
+it dies (``kill -9`` included): a worker waiting for its next job would otherwise wait
+forever, holding its memory (see :func:`exit_with_parent`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
+import os
 import queue
+import signal
+import sys
+import threading
 import time
 import traceback
 from dataclasses import replace
@@ -45,17 +52,48 @@ from farmhunt.store.workspace import Workspace
 
 PROGRESS_EVERY = 5000
 
+PARENT_POLL_SECONDS = 0.5
+"""How often a worker checks that the process that started it is still alive."""
+
+_PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: a signal the kernel sends when the parent exits."""
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies, even by ``kill -9`` (no clean-up runs
+    there to tell the workers to stop).
+
+    A watchdog thread polls the parent's id: an orphan is adopted by another process,
+    so ``os.getppid()`` changes. On Linux the kernel is also asked to send SIGKILL at
+    once (``PR_SET_PDEATHSIG``); the thread covers other systems and the moment
+    before the request took effect.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="farmhunt-parent-watch", daemon=True).start()
+
 
 class WorkerCrashed(RuntimeError):
     """A worker process failed outside any file's own error handling."""
 
 
-def _work(jobs: Any, results: Any, options: IngestOptions, root: Path) -> None:
+def _work(jobs: Any, results: Any, options: IngestOptions, root: Path, parent: int) -> None:
     """A worker: read jobs until told to stop, sending chunks and outcomes back.
 
     A large chunk is written to Parquet here and only its file names travel; the
     parent commits them in order with the rest (see ``DIRECT_ROWS``).
     """
+    exit_with_parent(parent)
     with fewer_collections():
         _serve(jobs, results, options, root)
 
@@ -94,7 +132,9 @@ class _Pool:
         # the parent reports progress itself; parser options travel with each worker
         self.processes = [
             context.Process(
-                target=_work, args=(self.jobs, self.results, options, root), daemon=True
+                target=_work,
+                args=(self.jobs, self.results, options, root, os.getpid()),
+                daemon=True,
             )
             for _ in range(workers)
         ]

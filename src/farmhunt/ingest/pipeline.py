@@ -49,7 +49,8 @@ from farmhunt.sources.notlog import not_a_log
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
 from farmhunt.store.manifest import ChunkEntry, TableFile
-from farmhunt.store.workspace import Workspace, chunk_path
+from farmhunt.store.workspace import Workspace, chunk_path, is_workspace, workspace_holding
+from farmhunt.timerange import implausible_reason, latest
 
 ProgressFn = Callable[[str, int, int], None]
 """Called as (file, records read so far, bytes hint) while a file is read."""
@@ -92,17 +93,37 @@ class FileResult:
     """What became of each record read: the accounting invariant."""
 
 
-def expand_paths(paths: Iterable[str]) -> Iterator[str]:
-    """Files named, and files under directories named (sorted, hidden ones skipped)."""
+def expand_paths(paths: Iterable[str], workspaces: list[str] | None = None) -> Iterator[str]:
+    """Files named, and files under directories named (sorted, hidden ones skipped).
+
+    A farmhunt workspace (``store.workspace.is_workspace``), named or found under a
+    directory, is not read: its Parquet files are a store, not logs. Each one left out
+    is appended to ``workspaces``, so the caller can say so.
+    """
     for given in paths:
+        holding = workspace_holding(given)
+        if holding is not None:
+            if workspaces is not None and str(holding) not in workspaces:
+                workspaces.append(str(holding))
+            continue
         if os.path.isdir(given):
             for root, dirs, files in os.walk(given):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                kept = []
+                for name in sorted(d for d in dirs if not d.startswith(".")):
+                    if is_workspace(os.path.join(root, name)):
+                        if workspaces is not None:
+                            workspaces.append(os.path.join(root, name))
+                    else:
+                        kept.append(name)
+                dirs[:] = kept
                 for name in sorted(files):
                     if not name.startswith("."):
                         yield os.path.join(root, name)
         else:
             yield given
+
+
+WORKSPACE_SKIPPED = "a farmhunt workspace: its store is never read as input"
 
 
 def ingest_paths(
@@ -118,14 +139,24 @@ def ingest_paths(
     process decides what to import and commits every chunk; small ones are parsed here.
     """
     options = options or IngestOptions()
-    files = list(expand_paths(paths))
+    workspaces: list[str] = []
+    files = list(expand_paths(paths, workspaces))
+    skipped = [
+        FileResult(w, "farmhunt workspace", "skipped", message=WORKSPACE_SKIPPED)
+        for w in workspaces
+    ]
+    for result in skipped:
+        if on_result:
+            on_result(result)
     workers = worker_count(options, files)
     with workspace.write_lock(), fewer_collections():
         if workers > 1:
             from farmhunt.ingest.parallel import ingest_parallel
 
-            return ingest_parallel(workspace, files, options, workers, progress, on_result)
-        results = []
+            return skipped + ingest_parallel(
+                workspace, files, options, workers, progress, on_result
+            )
+        results = skipped
         batch = _Batch(workspace, options.chunk_rows)
         for path in files:
             result = ingest_file(workspace, path, options, progress, batch)
@@ -448,8 +479,10 @@ def iter_results(
 
     Records numbered ``start`` or lower are skipped (already committed; ``on_skip`` is
     called with the number of each, to count them). Any exception a parser raises on
-    one record quarantines that record only.
+    one record quarantines that record only, as does an event time outside the
+    plausible range (:mod:`farmhunt.timerange`).
     """
+    upto = latest()
     for item in parser.frame(stream):
         if item.number <= start:
             if on_skip is not None:
@@ -473,6 +506,10 @@ def iter_results(
                     short_text(item.text),
                 ),
             )
+            continue
+        implausible = implausible_reason(rows, upto)
+        if implausible is not None:
+            yield item.number, Rejected(item.number, implausible, short_text(item.text))
             continue
         for sub, (_table, row) in enumerate(rows, 1):
             _complete(row, item, sub, head_sha, parser, stream.display_name)

@@ -60,7 +60,7 @@ def write_report(
 ) -> dict[str, Any]:
     """Write the workspace's report in ``fmt`` (any format but ``table``) to ``output``;
     return the report document."""
-    with Workspace(workspace) as ws:
+    with Workspace(workspace, read_only=True) as ws:
         doc = build_report(ws, now=now)
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)

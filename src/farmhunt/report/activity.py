@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from farmhunt.enrich.identity import PERSON_TYPES, event_identifiers_sql
+from farmhunt.timerange import latest, plausible
 
 WORK_DAY = (9, 17)
 """The claimed working day, local hours [start, end): 09:00 to 17:00."""
@@ -96,6 +97,11 @@ def activity(
     hours are those of the middle of the worker's activity, else of ``fallback``)."""
     zone = _zone(timezone)
     result = Activity(timezone=timezone if zone else None)
+    # A stored time outside the plausible range (a workspace made before ingest
+    # quarantined them) is no working hour, and near the calendar's ends a zone
+    # conversion overflows.
+    upto = latest()
+    hours = [(hour, events) for hour, events in hours if plausible(hour, upto)]
     local = [0] * 24
     for hour, events in hours:
         at = hour.astimezone(UTC)

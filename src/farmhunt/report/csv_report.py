@@ -5,7 +5,11 @@ findings linked to no worker follow with empty worker columns. Host and process 
 come from logs, so every text cell that a spreadsheet would read as a formula (starting
 with ``=``, ``+``, ``-``, ``@``, tab or carriage return, also after leading white space or
 control characters, and in full-width forms like ``＝``) is prefixed with ``'``, and
-every cell is quoted (OWASP, CSV injection).
+every cell is quoted (OWASP, CSV injection). A CSV report is also printed to terminals
+(``farmhunt report -f csv``, ``cat``, ``less -r``), so control, bidi-override and
+zero-width characters are written as escapes (``\\x1b``) as every other output writes
+them (:func:`farmhunt.report.values.visible`): a host name cannot clear the screen or
+plant a terminal hyperlink.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import csv
 import io
 import unicodedata
 from typing import Any
+
+from farmhunt.report.values import visible
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,6 +88,8 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, list):
         value = " | ".join(str(v) for v in value)
+    if isinstance(value, str):
+        value = visible(value)
     return neutralize(value)
 
 

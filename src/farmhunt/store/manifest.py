@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS imports (
@@ -139,6 +140,27 @@ class TableFile:
     seq: int
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """The manifest opened read-only, through a URI whose path is percent-encoded (a
+    ``?`` or ``#`` in a folder name would otherwise start the URI's query).
+
+    A WAL database needs its ``-shm`` file; where the folder cannot be written and no
+    writer left one, SQLite cannot make it and the database is opened ``immutable``
+    instead (nothing can be writing it: no writer could create its files there).
+    """
+    uri = "file:" + quote(str(path.absolute()))
+    db = sqlite3.connect(f"{uri}?mode=ro", timeout=30, isolation_level=None, uri=True)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        db = sqlite3.connect(f"{uri}?immutable=1", isolation_level=None, uri=True)
+    if "imports" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}:
+        db.close()
+        raise sqlite3.DatabaseError(f"{path} holds no farmhunt manifest")
+    return db
+
+
 def _import(row: tuple[object, ...]) -> ImportRow:
     values = list(row)
     values[6] = bool(values[6])
@@ -146,9 +168,19 @@ def _import(row: tuple[object, ...]) -> ImportRow:
 
 
 class Manifest:
-    """Access to the manifest database of one workspace."""
+    """Access to the manifest database of one workspace.
 
-    def __init__(self, path: Path) -> None:
+    ``read_only`` opens it for reading only (``stats``, ``report``): a workspace on
+    a read-only mount, in an archive or another analyst's folder is still readable.
+    Nothing is created or migrated then; a manifest made by an earlier farmhunt is
+    read as it is.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+        if read_only:
+            self._db = _open_read_only(path)
+            return
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

@@ -13,6 +13,10 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +49,41 @@ class WorkspaceError(RuntimeError):
     """The workspace cannot be used (missing, locked, not a workspace)."""
 
 
+_DUCKDB_UNSAFE = re.compile(r"[?\\*\[\]{}]")
+"""Characters DuckDB does not take literally in a file path (see ``duckdb_root``)."""
+
+
+MANIFEST_FILE = "farmhunt.sqlite"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_workspace(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is a farmhunt workspace: it holds a manifest (an SQLite
+    database named ``farmhunt.sqlite``). Its Parquet files are farmhunt's own store,
+    never input: read as OCSF logs, they would be imported again on every run."""
+    try:
+        with open(Path(folder) / MANIFEST_FILE, "rb") as handle:
+            return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def workspace_holding(path: str | os.PathLike[str]) -> Path | None:
+    """The workspace ``path`` is (a folder) or lies in, if any."""
+    absolute = Path(os.path.abspath(path))
+    for folder in (absolute, *absolute.parents):
+        if is_workspace(folder):
+            return folder
+    return None
+
+
+def _writable(root: Path, manifest: Path) -> bool:
+    """Whether a writer can work here: the folder (for the lock, Parquet files and the
+    manifest's journal) and the manifest itself. ``os.access`` also answers for a
+    read-only mount, where even root cannot write."""
+    return os.access(root, os.W_OK) and os.access(manifest, os.W_OK)
+
+
 def chunk_path(root: Path, table: str, import_id: int, seq: int) -> Path:
     """Where a chunk's rows of ``table`` go: named after the chunk, so unique, and the
     same on a resumed run, which overwrites what a crashed one left uncommitted."""
@@ -54,21 +93,81 @@ def chunk_path(root: Path, table: str, import_id: int, seq: int) -> Path:
 class Workspace:
     """Open (creating if asked) a workspace directory."""
 
-    MANIFEST = "farmhunt.sqlite"
+    MANIFEST = MANIFEST_FILE
 
-    def __init__(self, root: str | os.PathLike[str], *, create: bool = False) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, create: bool = False, read_only: bool = False
+    ) -> None:
+        """``read_only`` is for commands that only read (``stats``, ``report``): they
+        work on a workspace that cannot be written. Any other command on such a
+        workspace fails with one :class:`WorkspaceError` naming the cause."""
         self.root = Path(root)
-        if not (self.root / self.MANIFEST).exists():
+        self.read_only = read_only
+        self._duckdb_root: Path | None = None
+        self._alias_dir: Path | None = None
+        if self.root.exists() and not self.root.is_dir():
+            raise WorkspaceError(f"{self.root} is a file, not a workspace folder")
+        manifest = self.root / self.MANIFEST
+        if not manifest.exists():
             if not create:
                 raise WorkspaceError(
                     f"{self.root} is not a farmhunt workspace (no {self.MANIFEST}); "
                     "run `farmhunt ingest` first"
                 )
-            self.root.mkdir(parents=True, exist_ok=True)
-        self.manifest = Manifest(self.root / self.MANIFEST)
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WorkspaceError(f"cannot create {self.root}: {exc.strerror}") from None
+        elif not read_only and not _writable(self.root, manifest):
+            raise WorkspaceError(
+                f"{self.root} is read-only: this command writes the workspace "
+                "(`stats` and `report` read it as it is)"
+            )
+        try:
+            self.manifest = Manifest(manifest, read_only=read_only)
+        except sqlite3.DatabaseError as exc:
+            raise WorkspaceError(f"{manifest} cannot be opened: {exc}") from None
 
     def close(self) -> None:
         self.manifest.close()
+        if self._alias_dir is not None:
+            shutil.rmtree(self._alias_dir, ignore_errors=True)
+            self._alias_dir = self._duckdb_root = None
+
+    def duckdb_root(self) -> Path:
+        """The workspace folder as DuckDB may be given it.
+
+        DuckDB reads ``?`` in an ``ATTACH`` path as the start of options and ``\\`` as
+        a path separator, and ``read_parquet`` reads ``?``, ``*``, ``[`` and ``{`` as
+        glob patterns, none of which can be escaped. A folder whose absolute path holds
+        one is reached through a symbolic link in a temporary folder instead (removed
+        by :meth:`close`); the data stays in the workspace.
+        """
+        if self._duckdb_root is None:
+            root = self.root.absolute()
+            if _DUCKDB_UNSAFE.search(str(root)):
+                self._alias_dir = Path(tempfile.mkdtemp(prefix="farmhunt-ws-"))
+                # also removed if the workspace is dropped without close()
+                weakref.finalize(self, shutil.rmtree, self._alias_dir, True)
+                link = self._alias_dir / "workspace"
+                link.symlink_to(root, target_is_directory=True)
+                root = link
+            self._duckdb_root = root
+        return self._duckdb_root
+
+    def scratch_dir(self) -> Path:
+        """Where DuckDB's scratch databases and spill files go: the workspace's
+        ``.duckdb-tmp``, on the workspace's disk.
+
+        DuckDB resolves symbolic links before it names a database's write-ahead log,
+        so for a folder it cannot be given (see :meth:`duckdb_root`) the scratch goes
+        to a folder of its own under the system's temporary folder instead.
+        """
+        root = self.duckdb_root()
+        if root == self.root.absolute():
+            return root / ".duckdb-tmp"
+        assert self._alias_dir is not None
+        return self._alias_dir / "scratch"
 
     def __enter__(self) -> Workspace:
         return self
@@ -130,12 +229,18 @@ class Workspace:
         # queries (identity over every event, analytics) grow with the store, so they
         # are bounded and spill to the workspace instead.
         con.execute(f"SET memory_limit = '{memory_limit()}'")
-        tmp = str(self.root / ".duckdb-tmp").replace("'", "''")
+        # A read-only workspace spills to the system's temporary folder instead.
+        spill = (
+            Path(tempfile.gettempdir()) / f"farmhunt-spill-{os.getpid()}"
+            if self.read_only
+            else self.scratch_dir()
+        )
+        tmp = str(spill).replace("'", "''")
         con.execute(f"SET temp_directory = '{tmp}'")
         for name, table in STORE_TABLES.items():
             empty = pa.Table.from_batches([], schema=table.arrow_schema())
             con.register(f"__empty_{name}", empty)
-            files = [str(self.root / p) for p in self.manifest.files_of(name)]
+            files = [str(self.duckdb_root() / p) for p in self.manifest.files_of(name)]
             if files:
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 con.execute(
@@ -147,7 +252,9 @@ class Workspace:
         for name, table in DERIVED_TABLES.items():
             path = self.derived_path(name)
             if path.exists():
-                quoted = "'" + str(path).replace("'", "''") + "'"
+                quoted = (
+                    "'" + str(self.duckdb_root() / "derived" / path.name).replace("'", "''") + "'"
+                )
                 con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({quoted})')
             else:
                 empty = pa.Table.from_batches([], schema=table.arrow_schema())
@@ -167,7 +274,7 @@ class Workspace:
         The file is removed afterwards.
         """
         con = self.connect()
-        folder = self.root / ".duckdb-tmp"
+        folder = self.scratch_dir()
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"scratch-{os.getpid()}-{id(con)}.duckdb"
         quoted = "'" + str(path).replace("'", "''") + "'"

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from farmhunt.sources.hr.fields import DEVICE_BY_NAME, ROSTER_BY_NAME, Field, header_key
+from farmhunt.yamlsafe import load
 
 SETTINGS = ("product", "vendor", "date_order", "phone_region", "detect", "description", "name")
 KNOWN_FIELDS = sorted({*ROSTER_BY_NAME, *DEVICE_BY_NAME})
@@ -126,7 +127,7 @@ def load_column_map(spec: str) -> ColumnMap:
         known = ", ".join(sorted(shipped))
         raise MappingError(f"{spec}: no such file, and no shipped mapping of that name ({known})")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingError(f"{spec}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
@@ -141,7 +142,7 @@ def shipped_mappings() -> tuple[ColumnMap, ...]:
     found = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith((".yaml", ".yml")):
-            data = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            data = load(entry.read_text(encoding="utf-8"))
             found.append(parse_column_map(data, entry.name.rsplit(".", 1)[0]))
     return tuple(found)
 
