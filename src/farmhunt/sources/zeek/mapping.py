@@ -16,8 +16,9 @@ from typing import Any
 
 from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.rows import event
-from farmhunt.sources.values import opt_bool, opt_float, opt_int, parse_time
+from farmhunt.sources.values import opt_bool, opt_float, opt_int
 from farmhunt.sources.zeek.records import ZeekRecord, is_ip, log_kind
+from farmhunt.sources.zeek.times import zeek_time
 
 # ---------------------------------------------------------------------------- data
 
@@ -195,13 +196,18 @@ def _endpoints(fields: _Fields, ports: bool = True) -> dict[str, Any]:
 
 
 def _fallback_time(value: Any) -> datetime:
-    """The ``#open`` header (``2025-11-17-09-00-00``) or ``_write_ts`` of a ts-less log."""
+    """The ``#open`` header (``2025-11-17-09-00-00``) or ``_write_ts`` of a ts-less log.
+
+    json-streaming-logs writes ``_write_ts`` 1970-01-01 for logs written before Zeek knew
+    the time (``loaded_scripts``): such an entry has no time at all and is quarantined."""
     if isinstance(value, str):
         try:
-            return datetime.strptime(value, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
+            opened = datetime.strptime(value, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
         except ValueError:
             pass
-    return parse_time(value, "ts")
+        else:
+            return zeek_time(opened.timestamp(), "the log's #open time")
+    return zeek_time(value, "_write_ts (the log has no ts)")
 
 
 def _fingerprints(value: Any) -> list[dict[str, Any]] | None:
@@ -409,7 +415,7 @@ def normalize_record(record: Any) -> list[Row]:
     if ts is None and mapping is None and record.fallback_time is not None:
         time = _fallback_time(record.fallback_time)
     else:
-        time = parse_time(ts, "ts")
+        time = zeek_time(ts, "ts")
     table, activity, columns = mapping(fields) if mapping else ("base_event", 0, {})
     original = record.original_time
     if original is None and ts is not None:
