@@ -23,7 +23,9 @@ from farmhunt.sources.zeek.times import zeek_time
 # ---------------------------------------------------------------------------- data
 
 CONN_STATES: dict[str, tuple[int, int, str]] = {
-    # conn_state: (network_activity activity_id, status_id, Zeek's meaning)
+    # conn_state: (network_activity activity_id, status_id, Zeek's meaning). status_id 2
+    # (Failure) is every state where the responder never answered: the network rules
+    # read those as probes, not sessions (detect/analytics/inbound.py).
     "S0": (4, 2, "Connection attempt seen, no reply"),
     "S1": (6, 1, "Connection established, not terminated"),
     "SF": (2, 1, "Normal establishment and termination"),
@@ -34,7 +36,7 @@ CONN_STATES: dict[str, tuple[int, int, str]] = {
     "RSTR": (3, 1, "Established, responder sent a RST"),
     "RSTOS0": (3, 2, "Originator sent a SYN followed by a RST, no SYN-ACK from the responder"),
     "RSTRH": (3, 0, "Responder sent a SYN-ACK followed by a RST, no SYN from the originator"),
-    "SH": (6, 0, "Originator sent a SYN followed by a FIN, no SYN-ACK from the responder"),
+    "SH": (6, 2, "Originator sent a SYN followed by a FIN, no SYN-ACK from the responder"),
     "SHR": (6, 0, "Responder sent a SYN-ACK followed by a FIN, no SYN from the originator"),
     "OTH": (6, 0, "No SYN seen, just midstream traffic"),
 }
