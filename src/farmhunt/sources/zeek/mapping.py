@@ -17,6 +17,7 @@ from typing import Any
 from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.rows import event
 from farmhunt.sources.values import opt_bool, opt_float, opt_int
+from farmhunt.sources.zeek.known_logs import known_log
 from farmhunt.sources.zeek.records import ZeekRecord, is_ip, log_kind
 from farmhunt.sources.zeek.times import zeek_time
 
@@ -414,15 +415,18 @@ def normalize_record(record: Any) -> list[Row]:
     fields = _Fields(record.fields)
     ts = fields.take("ts")
     mapping = MAPPINGS.get(kind) if kind else None
+    name = record.path or kind or known_log(record.fields)
     if ts is None and mapping is None and record.fallback_time is not None:
         time = _fallback_time(record.fallback_time)
     else:
-        time = zeek_time(ts, "ts")
+        # a log that has no ts by nature (loaded_scripts) is named in the reason
+        field = f"ts of the {name} entry" if ts is None and mapping is None and name else "ts"
+        time = zeek_time(ts, field)
     table, activity, columns = mapping(fields) if mapping else ("base_event", 0, {})
     original = record.original_time
     if original is None and ts is not None:
         original = ts if isinstance(ts, str) else repr(ts)
-    columns["metadata.log_name"] = record.path or kind
+    columns["metadata.log_name"] = name
     columns["metadata.original_time"] = original
     columns["unmapped"] = fields.rest()
     return [event(table, activity, time, columns)]
