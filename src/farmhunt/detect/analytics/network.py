@@ -205,7 +205,11 @@ def remote_access_traffic(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts (or VPN addresses) that looked up or reached remote-access infrastructure."""
     patterns = remote_access_domains(ctx, rule)
     include_websites = bool(param(rule, "include_websites", False))
-    return _domain_traffic(ctx, rule, patterns, include_websites, "remote-access infrastructure")
+    # names under a tool's wildcard that other software uses too (ignore_names)
+    skip = sorted({n.lower().rstrip(".") for n in str_list(rule, "ignore_names")})
+    return _domain_traffic(
+        ctx, rule, patterns, include_websites, "remote-access infrastructure", skip
+    )
 
 
 @analytic("indicator_domain_traffic")
@@ -220,10 +224,16 @@ def indicator_domain_traffic(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 def _domain_traffic(
-    ctx: Context, rule: Rule, patterns: list[DomainPattern], include_websites: bool, what: str
+    ctx: Context,
+    rule: Rule,
+    patterns: list[DomainPattern],
+    include_websites: bool,
+    what: str,
+    skip: list[str] | None = None,
 ) -> list[Finding]:
     """Findings per host (or address) whose DNS, TLS, connection or HTTP names match
-    ``patterns``; ``what`` names the kind of destination in explanations."""
+    ``patterns`` (except the exact names in ``skip``); ``what`` names the kind of
+    destination in explanations."""
     if not patterns:
         return []
     parts = [
@@ -234,16 +244,19 @@ def _domain_traffic(
     if not parts:
         return []
     # few rows, read four times: kept in a table, filled one source at a time
-    hits = materialize(ctx, [_hits(part, patterns) for part in parts])
+    hits = materialize(ctx, [_hits(part, patterns, skip or []) for part in parts])
     try:
         return _domain_findings(ctx, rule, hits, patterns, include_websites, what)
     finally:
         drop(ctx, hits)
 
 
-def _hits(source: ir.Table, patterns: list[DomainPattern]) -> ir.Table:
+def _hits(source: ir.Table, patterns: list[DomainPattern], skip: list[str]) -> ir.Table:
     """The events of one source whose name matches, with their subject."""
-    hits = source.filter(matcher(patterns, source.name))
+    match = matcher(patterns, source.name)
+    if skip:
+        match = match & ~source.name.isin(skip)
+    hits = source.filter(match)
     hits = hits.mutate(
         subject=ibis.coalesce(
             hits.device.nullif(""), hits.src_host.nullif(""), hits.src_ip.nullif("")
