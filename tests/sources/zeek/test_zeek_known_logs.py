@@ -35,6 +35,16 @@ ENTRIES = {
     "packet_filter": {"ts": 1712950152.827586, "node": "zeek", "filter": "ip or not ip",
                       "init": True, "success": True},
     "loaded_scripts": {"name": "  /opt/zeek/share/zeek/base/bif/const.bif.zeek"},
+    # logs with a connection id: Zeek's already, now named too
+    "analyzer": {"ts": 1521911720.613421, "cause": "violation", "analyzer_kind": "protocol",
+                 "analyzer_name": "RDP", "uid": "CIOuwB3kJLIhO8re94",
+                 "id.orig_h": "10.164.94.120", "id.orig_p": 44749,
+                 "id.resp_h": "10.47.8.208", "id.resp_p": 3389,
+                 "failure_reason": "Binpac exception: string mismatch"},
+    "syslog": {"ts": 1521911747.733658, "uid": "CgDNpczQ7oLqM2Ta5",
+               "id.orig_h": "10.47.22.82", "id.orig_p": 62695, "id.resp_h": "10.47.2.153",
+               "id.resp_p": 514, "proto": "udp", "facility": "LOCAL0", "severity": "INFO",
+               "message": "1 2018-03-24T08:59:37-07:00 PC-helen.jerry.land EvntSLog - - -"},
 }  # fmt: skip
 
 
@@ -70,12 +80,14 @@ def test_a_folder_of_pathless_logs_imports_with_each_log_named(tmp_path: Path) -
         'select "metadata.log_name", count(*) from base_event group by 1 order by 1'
     ).fetchall()
     assert named == [
+        ("analyzer", 1),
         ("capture_loss", 1),
         ("known_hosts", 2),
         ("known_services", 1),
         ("packet_filter", 1),
         ("software", 3),
         ("stats", 1),
+        ("syslog", 1),
         ("x509", 2),
     ]
     # loaded_scripts has no time at all: counted, with the log named

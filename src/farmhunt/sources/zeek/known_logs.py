@@ -15,10 +15,9 @@ log-files.html) and were checked against Brim's zed-sample-data (Zeek 6.2).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
-
-from farmhunt.sources.zeek.records import is_ip
 
 KNOWN_LOGS: dict[str, frozenset[str]] = {
     "software": frozenset({"host", "software_type", "unparsed_version"}),
@@ -39,6 +38,20 @@ KNOWN_LOGS: dict[str, frozenset[str]] = {
     "weird": frozenset({"name", "notice", "peer"}),
     "reporter": frozenset({"level", "message", "location"}),
     "config": frozenset({"id", "old_value", "new_value"}),
+    # logs with a connection id: recognised as Zeek already, named here
+    "analyzer": frozenset({"cause", "analyzer_kind", "analyzer_name"}),
+    "dpd": frozenset({"analyzer", "failure_reason", "proto"}),
+    "dce_rpc": frozenset({"endpoint", "operation"}),
+    "ftp": frozenset({"command", "reply_code", "reply_msg"}),
+    "kerberos": frozenset({"request_type", "service"}),
+    "ldap_search": frozenset({"scope", "deref_aliases", "message_id"}),
+    "modbus": frozenset({"func", "pdu_type"}),
+    "ntp": frozenset({"stratum", "poll", "precision", "ref_id"}),
+    "rfb": frozenset({"client_major_version", "server_major_version"}),
+    "smtp": frozenset({"trans_depth", "is_webmail"}),
+    "snmp": frozenset({"community", "get_requests", "get_responses", "set_requests"}),
+    "ssh": frozenset({"auth_attempts", "server"}),
+    "syslog": frozenset({"facility", "severity", "message", "proto"}),
 }
 """Log → fields that identify it (all must be present)."""
 
@@ -70,4 +83,10 @@ def known_log(fields: Mapping[str, Any]) -> str | None:
 
 
 def _is_address(value: Any) -> bool:
-    return isinstance(value, str) and is_ip(value.strip())
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_address(value.strip())
+    except ValueError:
+        return False
+    return True
