@@ -62,3 +62,47 @@ def test_remote_access_ports_report_the_host_not_the_scanners(
     (into,) = findings["network.remote_access_listener"]
     assert into.subject == LOCAL  # the VNC session into the host, not its client
     assert into.event_count == 1
+
+
+def _without_local_flags(text: str) -> str:
+    """The sample as a sensor without Site::local_nets writes it: local_* unset."""
+    lines = text.splitlines()
+    fields = next(line for line in lines if line.startswith("#fields")).split("\t")[1:]
+    orig, resp = fields.index("local_orig"), fields.index("local_resp")
+    out = []
+    for line in lines:
+        if not line.startswith("#"):
+            parts = line.split("\t")
+            parts[orig] = parts[resp] = "-"
+            line = "\t".join(parts)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("configured", [False, True])
+def test_without_a_direction_the_destination_must_be_the_companys(
+    tmp_path: Path, configured: bool
+) -> None:
+    from farmhunt.settings import Settings, parse_settings
+
+    log = tmp_path / "conn.log"
+    log.write_text(_without_local_flags(SAMPLE.read_text(encoding="utf-8")), encoding="utf-8")
+    ws = Workspace(tmp_path / "ws", create=True)
+    ingest_paths(ws, [str(log)])
+    # the university's public range, declared as the company's own
+    settings = (
+        parse_settings("network:\n  private_ranges: [147.32.0.0/16]\n")
+        if configured
+        else Settings()
+    )
+    rdp = [
+        f
+        for f in detect_workspace(ws, settings=settings).findings
+        if f.rule.id == "network.rdp_from_internet"
+    ]
+    if not configured:
+        assert rdp == []  # neither end is known to be the company's: no claim
+        return
+    (finding,) = rdp
+    assert finding.subject == LOCAL
+    assert [c["ip"] for c in finding.evidence["clients"]] == ["218.92.0.107"]
