@@ -528,6 +528,8 @@ TRICKY_CONN = _lines(
     "1763370017 Ca7 10.0.0.3 3 10.0.0.4 4 tcp - inf - - S0 - - - - - - - - -",
     "1763370018 Ca8 10.0.0.3 3 10.0.0.4 4 tcp - - \u0661\u0662 - S0 - - - - - - - - -",
     "1763370019 Ca9 10.0.0.3 3 10.0.0.4 4 tcp -",
+    "12.3 Ca10 10.0.0.3 3 10.0.0.4 4 tcp - - - - S0 - - - - - - - - -",  # relative time
+    "253402300800.0 Ca11 10.0.0.3 3 10.0.0.4 4 tcp - - - - S0 - - - - - - - - -",  # year 10000
 )
 CONN_FIELDS = [
     "ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto service duration orig_bytes",

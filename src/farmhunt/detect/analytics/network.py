@@ -1,4 +1,4 @@
-"""Network analytics: remote-access infrastructure, inbound RDP, the RDP client's zone.
+"""Network analytics: traffic to remote-access infrastructure and to listed domains.
 
 The FBI asks employers to monitor for remote-access software and protocols and for
 unusual network traffic. A laptop in a farm is driven from abroad through a
@@ -9,9 +9,8 @@ remote-access tool whose agent keeps talking to the vendor's relays, or through 
   it), minus the tools the company approves (``allow.remote_tools``) and catalog domains
   too generic to mean remote control (``ignore_domains``: code hosting, cloud storage,
   vendor docs …).
-- :func:`inbound_rdp_from_outside`: connections to the RDP port whose client address is
-  on the Internet and not the company's own (the RDP sessions the laptops log, and the
-  RDP client's time zone, are the endpoint rules').
+
+Inbound Remote Desktop from the Internet is :mod:`~farmhunt.detect.analytics.inbound`'s.
 
 Events from the corporate VPN concentrator's sensor (Zeek) carry only the address the
 VPN handed to a laptop: such findings keep the address as their subject and say how to
@@ -32,8 +31,6 @@ import ibis.expr.types as ir
 
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
-    NOT_PUBLIC,
-    classified,
     drop,
     iso,
     materialize,
@@ -208,7 +205,11 @@ def remote_access_traffic(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts (or VPN addresses) that looked up or reached remote-access infrastructure."""
     patterns = remote_access_domains(ctx, rule)
     include_websites = bool(param(rule, "include_websites", False))
-    return _domain_traffic(ctx, rule, patterns, include_websites, "remote-access infrastructure")
+    # names under a tool's wildcard that other software uses too (ignore_names)
+    skip = sorted({n.lower().rstrip(".") for n in str_list(rule, "ignore_names")})
+    return _domain_traffic(
+        ctx, rule, patterns, include_websites, "remote-access infrastructure", skip
+    )
 
 
 @analytic("indicator_domain_traffic")
@@ -223,10 +224,16 @@ def indicator_domain_traffic(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 def _domain_traffic(
-    ctx: Context, rule: Rule, patterns: list[DomainPattern], include_websites: bool, what: str
+    ctx: Context,
+    rule: Rule,
+    patterns: list[DomainPattern],
+    include_websites: bool,
+    what: str,
+    skip: list[str] | None = None,
 ) -> list[Finding]:
     """Findings per host (or address) whose DNS, TLS, connection or HTTP names match
-    ``patterns``; ``what`` names the kind of destination in explanations."""
+    ``patterns`` (except the exact names in ``skip``); ``what`` names the kind of
+    destination in explanations."""
     if not patterns:
         return []
     parts = [
@@ -237,16 +244,19 @@ def _domain_traffic(
     if not parts:
         return []
     # few rows, read four times: kept in a table, filled one source at a time
-    hits = materialize(ctx, [_hits(part, patterns) for part in parts])
+    hits = materialize(ctx, [_hits(part, patterns, skip or []) for part in parts])
     try:
         return _domain_findings(ctx, rule, hits, patterns, include_websites, what)
     finally:
         drop(ctx, hits)
 
 
-def _hits(source: ir.Table, patterns: list[DomainPattern]) -> ir.Table:
+def _hits(source: ir.Table, patterns: list[DomainPattern], skip: list[str]) -> ir.Table:
     """The events of one source whose name matches, with their subject."""
-    hits = source.filter(matcher(patterns, source.name))
+    match = matcher(patterns, source.name)
+    if skip:
+        match = match & ~source.name.isin(skip)
+    hits = source.filter(match)
     hits = hits.mutate(
         subject=ibis.coalesce(
             hits.device.nullif(""), hits.src_host.nullif(""), hits.src_ip.nullif("")
@@ -390,127 +400,3 @@ def _address_kinds(ctx: Context, ips: list[str]) -> dict[str, tuple[str, str | N
     info = ctx.table("ip_info")
     rows = info.filter(info.ip.isin(ips)).select("ip", "kind", "reason").to_pyarrow().to_pylist()
     return {r["ip"]: (r["kind"], r["reason"]) for r in rows}
-
-
-# -- inbound RDP from the Internet ------------------------------------------------------------
-
-
-@analytic("inbound_rdp_from_outside")
-def inbound_rdp_from_outside(ctx: Context, rule: Rule) -> list[Finding]:
-    """Connections to the RDP port (``ports``) of company hosts from addresses on the
-    Internet that are not the company's own (``inside_kinds``), as the network sees
-    them (``network_activity``: Zeek conn at the VPN concentrator or the perimeter,
-    Sysmon network events). The sessions themselves (RDP events on the laptop) are the
-    endpoint rules' (endpoint.inbound_rdp_session)."""
-    inside = str_list(rule, "inside_kinds", ("corporate",))
-    ports = [int(p) for p in param(rule, "ports", [3389])]
-    net = ctx.table("network_activity")
-    net = narrow(
-        net,
-        [
-            "metadata.uid",
-            "time",
-            "device.hostname",
-            "dst_endpoint.hostname",
-            "dst_endpoint.ip",
-            "dst_endpoint.port",
-            "src_endpoint.ip",
-            "src_endpoint.hostname",
-            "connection_info.direction_id",
-            "metadata.product.name",
-        ],
-    )
-    net = net.filter(net["dst_endpoint.port"].isin(ports))
-    # the laptop that logged an inbound connection is the target; else the destination
-    inbound = net["connection_info.direction_id"].fill_null(0) == 1
-    target = ibis.coalesce(
-        ibis.ifelse(inbound, net["device.hostname"].nullif(""), ibis.null().cast("string")),
-        net["dst_endpoint.hostname"].nullif(""),
-        net["dst_endpoint.ip"].nullif(""),
-    )
-    target_col = ibis.cases(
-        (inbound & net["device.hostname"].nullif("").notnull(), "device.hostname"),
-        (net["dst_endpoint.hostname"].nullif("").notnull(), "dst_endpoint.hostname"),
-        else_="dst_endpoint.ip",
-    )
-    union = net.select(
-        uid=net["metadata.uid"],
-        time=net.time,
-        target=target,
-        target_col=target_col,
-        client_ip=net["src_endpoint.ip"],
-        client_host=net["src_endpoint.hostname"],
-        product=net["metadata.product.name"],
-    )
-    c = classified(ctx, union, "client_ip")
-    c = c.filter(~c.__kind.isin([*NOT_PUBLIC, *inside]) & c.target.notnull())
-    c = c.cache()  # few rows, read three times
-    per = c.group_by(["target", "target_col", "client_ip"]).aggregate(
-        n=c.count(),
-        first=c.time.min(),
-        last=c.time.max(),
-        kind=c.__kind.max(),
-        country=c.__country.max(),
-        provider=c.__provider.max(),
-        products=c.product.collect(distinct=True),
-    )
-    rows = per.order_by(["target", "first", "target_col", "client_ip"]).to_pyarrow().to_pylist()
-    by_target: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        by_target[r["target"]].append(r)
-    if not by_target:
-        return []
-    uids = uids_of(c, "target", by_target)
-    people = roster(ctx)
-    findings = []
-    for target, items in by_target.items():
-        worker = ctx.worker_for(target)
-        person = people.get(worker) if worker else None
-        column = items[0]["target_col"] or "dst_endpoint.ip"
-        clients = "; ".join(
-            f"{i['client_ip']} ("
-            + (", ".join(x for x in (i["provider"], i["country"]) if x) or i["kind"])
-            + f", {plural(int(i['n']), 'connection')})"
-            for i in items[:5]
-        )
-        first = min(i["first"] for i in items)
-        last = max(i["last"] for i in items)
-        explanation = (
-            f"{target}"
-            + (f" (the laptop of {person.label})" if person else "")
-            + f" was reached on the Remote Desktop port from the Internet: {clients}, "
-            + f"{span(first, last)}. Laptops of remote workers do not accept RDP from "
-            "outside the company."
-        )
-        findings.append(
-            Finding(
-                rule=rule,
-                subject=target,
-                subject_type=subject_type_of(column),
-                first_seen=first,
-                last_seen=last,
-                event_count=sum(int(i["n"]) for i in items),
-                event_uids=uids.get(target, []),
-                explanation=explanation,
-                evidence={
-                    "clients": [
-                        {
-                            "ip": i["client_ip"],
-                            "kind": i["kind"],
-                            "country": i["country"],
-                            "provider": i["provider"],
-                            "connections": int(i["n"]),
-                            "sensors": sorted(x for x in (i["products"] or []) if x),
-                            "first": iso(i["first"]),
-                            "last": iso(i["last"]),
-                        }
-                        for i in items[:20]
-                    ],
-                    "ports": ports,
-                },
-                device=target if column.endswith("hostname") else None,
-                worker_id=worker,
-                tables=["network_activity", "ip_info"],
-            )
-        )
-    return findings

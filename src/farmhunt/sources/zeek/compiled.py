@@ -26,7 +26,6 @@ from typing import Any
 
 from farmhunt.sources.base import Row
 from farmhunt.sources.rows import event
-from farmhunt.sources.values import from_epoch
 from farmhunt.sources.zeek.mapping import (
     CONN_STATES,
     DIRECTIONS,
@@ -35,6 +34,7 @@ from farmhunt.sources.zeek.mapping import (
     _rcode_id,
     dns_answers,
 )
+from farmhunt.sources.zeek.times import EARLIEST, latest
 
 Converter = Callable[[str], Any]
 Columns = tuple[int, dict[str, Any]]
@@ -232,6 +232,7 @@ class BlockReader:
     def read(self, parts: list[str], text: str) -> Row | None:
         """The row for one line of the block, or None to leave the line to the generic path."""
         unset = self._unset
+        high = latest()
         try:
             if "\\x" in text:
                 values = [
@@ -256,8 +257,9 @@ class BlockReader:
             built = self._builder(mapped)
             if built is None:
                 return None
-            # from_epoch's own sum for plain epoch seconds, without its call and checks
-            time = _EPOCH + timedelta(seconds=ts) if -1e10 < ts < 1e10 else from_epoch(ts, "ts")
+            if not EARLIEST <= ts <= high:
+                return None  # the generic path quarantines it with the reason
+            time = _EPOCH + timedelta(seconds=ts)
         except Exception:
             return None  # the generic path gives the reason (or raises as before)
         activity, columns = built

@@ -5,8 +5,9 @@ epoch seconds, epoch milliseconds (``JSON::TS_MILLIS``) or ISO 8601
 (``JSON::TS_ISO8601``); unset fields are simply absent. json-streaming-logs adds
 ``_path`` (which log), ``_write_ts`` and ``_system_name``, and may mix logs in one file.
 Without ``_path``, the log is recognised from the field names (and for a partial entry,
-from the entries before it in the same file). Exports that nest ``id`` as an object or
-wrap the entries in an array are accepted too.
+from the entries before it in the same file); logs without a connection id (software,
+x509, known_hosts …) by their own fields (:mod:`~farmhunt.sources.zeek.known_logs`).
+Exports that nest ``id`` as an object or wrap the entries in an array are accepted too.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from typing import Any
 
 from farmhunt.sources.base import Parser, RawRecord, Rejected, Row, Sample, Stream
 from farmhunt.sources.framing import iter_json_records, short_text
+from farmhunt.sources.zeek.known_logs import known_log
 from farmhunt.sources.zeek.mapping import normalize_record
 from farmhunt.sources.zeek.records import ZeekRecord, infer_log
+
+KNOWN_LOG_LIKENESS = 0.8
+"""An entry of a path-less log without a connection id is Zeek's by its field names only."""
 
 
 def _flat(value: dict[str, Any]) -> dict[str, Any]:
@@ -31,14 +36,23 @@ def _flat(value: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def looks_like_zeek(record: Any) -> bool:
-    """Whether one JSON object is a Zeek log entry, judged by Zeek's own key names."""
+def zeek_likeness(record: Any) -> float:
+    """How surely one JSON object is a Zeek log entry, judged by Zeek's own key names:
+    1 with a declared ``_path`` or a connection id, less for an entry recognised only by
+    the fields of one of Zeek's other logs (:func:`known_log`), 0 otherwise."""
     if not isinstance(record, dict):
-        return False
+        return 0.0
     if isinstance(record.get("_path"), str) and ("_write_ts" in record or "ts" in record):
-        return True
+        return 1.0
     flat = _flat(record)
-    return "ts" in flat and ("id.orig_h" in flat or "id.resp_h" in flat)
+    if "ts" in flat and ("id.orig_h" in flat or "id.resp_h" in flat):
+        return 1.0
+    return KNOWN_LOG_LIKENESS if known_log(flat) is not None else 0.0
+
+
+def looks_like_zeek(record: Any) -> bool:
+    """Whether one JSON object is a Zeek log entry."""
+    return zeek_likeness(record) > 0
 
 
 class ZeekJsonParser(Parser):
@@ -52,7 +66,7 @@ class ZeekJsonParser(Parser):
         records = sample.first_dicts()
         if not records:
             return 0.0
-        hits = sum(1 for r in records if looks_like_zeek(r))
+        hits = sum(zeek_likeness(r) for r in records)
         return 0.95 * hits / len(records)
 
     def frame(self, stream: Stream) -> Iterator[RawRecord | Rejected]:

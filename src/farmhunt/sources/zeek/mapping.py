@@ -16,13 +16,17 @@ from typing import Any
 
 from farmhunt.sources.base import RecordError, Row
 from farmhunt.sources.rows import event
-from farmhunt.sources.values import opt_bool, opt_float, opt_int, parse_time
+from farmhunt.sources.values import opt_bool, opt_float, opt_int
+from farmhunt.sources.zeek.known_logs import known_log
 from farmhunt.sources.zeek.records import ZeekRecord, is_ip, log_kind
+from farmhunt.sources.zeek.times import zeek_time
 
 # ---------------------------------------------------------------------------- data
 
 CONN_STATES: dict[str, tuple[int, int, str]] = {
-    # conn_state: (network_activity activity_id, status_id, Zeek's meaning)
+    # conn_state: (network_activity activity_id, status_id, Zeek's meaning). status_id 2
+    # (Failure) is every state where the responder never answered: the network rules
+    # read those as probes, not sessions (detect/analytics/inbound.py).
     "S0": (4, 2, "Connection attempt seen, no reply"),
     "S1": (6, 1, "Connection established, not terminated"),
     "SF": (2, 1, "Normal establishment and termination"),
@@ -33,7 +37,7 @@ CONN_STATES: dict[str, tuple[int, int, str]] = {
     "RSTR": (3, 1, "Established, responder sent a RST"),
     "RSTOS0": (3, 2, "Originator sent a SYN followed by a RST, no SYN-ACK from the responder"),
     "RSTRH": (3, 0, "Responder sent a SYN-ACK followed by a RST, no SYN from the originator"),
-    "SH": (6, 0, "Originator sent a SYN followed by a FIN, no SYN-ACK from the responder"),
+    "SH": (6, 2, "Originator sent a SYN followed by a FIN, no SYN-ACK from the responder"),
     "SHR": (6, 0, "Responder sent a SYN-ACK followed by a FIN, no SYN from the originator"),
     "OTH": (6, 0, "No SYN seen, just midstream traffic"),
 }
@@ -195,13 +199,18 @@ def _endpoints(fields: _Fields, ports: bool = True) -> dict[str, Any]:
 
 
 def _fallback_time(value: Any) -> datetime:
-    """The ``#open`` header (``2025-11-17-09-00-00``) or ``_write_ts`` of a ts-less log."""
+    """The ``#open`` header (``2025-11-17-09-00-00``) or ``_write_ts`` of a ts-less log.
+
+    json-streaming-logs writes ``_write_ts`` 1970-01-01 for logs written before Zeek knew
+    the time (``loaded_scripts``): such an entry has no time at all and is quarantined."""
     if isinstance(value, str):
         try:
-            return datetime.strptime(value, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
+            opened = datetime.strptime(value, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=UTC)
         except ValueError:
             pass
-    return parse_time(value, "ts")
+        else:
+            return zeek_time(opened.timestamp(), "the log's #open time")
+    return zeek_time(value, "_write_ts (the log has no ts)")
 
 
 def _fingerprints(value: Any) -> list[dict[str, Any]] | None:
@@ -406,15 +415,18 @@ def normalize_record(record: Any) -> list[Row]:
     fields = _Fields(record.fields)
     ts = fields.take("ts")
     mapping = MAPPINGS.get(kind) if kind else None
+    name = record.path or kind or known_log(record.fields)
     if ts is None and mapping is None and record.fallback_time is not None:
         time = _fallback_time(record.fallback_time)
     else:
-        time = parse_time(ts, "ts")
+        # a log that has no ts by nature (loaded_scripts) is named in the reason
+        field = f"ts of the {name} entry" if ts is None and mapping is None and name else "ts"
+        time = zeek_time(ts, field)
     table, activity, columns = mapping(fields) if mapping else ("base_event", 0, {})
     original = record.original_time
     if original is None and ts is not None:
         original = ts if isinstance(ts, str) else repr(ts)
-    columns["metadata.log_name"] = record.path or kind
+    columns["metadata.log_name"] = name
     columns["metadata.original_time"] = original
     columns["unmapped"] = fields.rest()
     return [event(table, activity, time, columns)]

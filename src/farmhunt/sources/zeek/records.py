@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from farmhunt.sources.zeek.known_logs import known_log
+
 MAPPED_LOGS = ("conn", "dns", "ssl", "rdp", "http")
 """Logs mapped to an OCSF class; every other Zeek log is kept in ``base_event``."""
 
@@ -148,7 +150,7 @@ def log_kind(record: ZeekRecord) -> str | None:
 
     A declared path decides (``conn_long`` or ``dns-external`` count as their base log);
     without one, the field names, then what earlier entries of the file were; an entry
-    with only the connection id and ``proto`` is a connection.
+    with the connection id and ``proto`` and no other log's fields is a connection.
     """
     if record.path:
         return declared_kind(record.path)
@@ -159,5 +161,6 @@ def log_kind(record: ZeekRecord) -> str | None:
         return record.hint
     fields = record.fields
     if "proto" in fields and ("id.orig_h" in fields or "id.resp_h" in fields):
-        return "conn"
+        # syslog and dpd entries have a connection id and proto too
+        return "conn" if known_log(fields) is None else None
     return None
