@@ -13,6 +13,7 @@ import bz2
 import codecs
 import gzip
 import io
+import json
 import lzma
 import weakref
 import zlib
@@ -23,6 +24,7 @@ import ijson
 import orjson
 
 from farmhunt.sources.base import RawRecord, Rejected, Stream
+from farmhunt.sources.json_split import split_document
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -395,16 +397,15 @@ def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
             inner = unwrap(value)
             records.extend(inner[:limit] if inner is not None else [value])
         return records[:limit]
-    prefix = _items_prefix(text.encode("utf-8"))
-    try:
-        for item in ijson.items(
-            io.BytesIO(text.encode("utf-8")), prefix, multiple_values=True, use_float=True
-        ):
-            records.append(item)
+    data = text.encode("utf-8")
+    for piece in split_document(io.BytesIO(data), _items_prefix(data), len(data)):
+        if piece.error is None:
+            try:
+                records.append(piece.parsed[0] if piece.parsed else parse_record(piece.data))
+            except ValueError:
+                continue
             if len(records) >= limit:
                 break
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
     return records
 
 
@@ -470,6 +471,9 @@ def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
 
 
 def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejected]:
+    """Records of a JSON array, API page or concatenated objects, each parsed on its own
+    (see :mod:`~farmhunt.sources.json_split`): a bad record is quarantined with its line
+    and the next one is read."""
     binary: IO[bytes] = stream.binary
     if stream.encoding.startswith("utf-16"):
         binary = cast(IO[bytes], _Utf8Reencoder(stream.binary, stream.encoding))
@@ -478,24 +482,43 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
     prefix = _items_prefix(head_text.lstrip("\ufeff").encode("utf-8"))
     number = 0
     try:
-        for item in ijson.items(binary, prefix, multiple_values=True, use_float=True):
+        for piece in split_document(binary, prefix, stream.max_record_bytes):
             number += 1
+            if piece.error is not None:
+                yield Rejected(number, f"{piece.error} (line {piece.line})", short_text(piece.data))
+                continue
+            try:
+                item = piece.parsed[0] if piece.parsed else parse_record(piece.data)
+            except ValueError as exc:
+                yield Rejected(
+                    number, f"invalid JSON at line {piece.line}: {exc}", short_text(piece.data)
+                )
+                continue
             inner = unwrap(item) if prefix == "" else None
             if inner is not None:
                 for sub in inner:
                     yield RawRecord(number, sub, orjson.dumps(sub).decode("utf-8"))
                 continue
             yield RawRecord(number, item, orjson.dumps(item).decode("utf-8"))
-    except (ijson.JSONError, ijson.IncompleteJSONError) as exc:
-        yield Rejected(
-            number + 1, f"JSON syntax error after record {number}: {exc}; rest of file skipped", ""
-        )
     except UnicodeDecodeError as exc:
         yield Rejected(
             number + 1,
             f"not valid text ({exc.reason}) after record {number}; rest of file skipped",
             "",
         )
+
+
+def parse_record(data: bytes) -> Any:
+    """One record's JSON value. orjson first; what it refuses but JSON writers do emit
+    (integers beyond 64 bits, NaN) gets a second chance with the standard library.
+    Raises ValueError (with orjson's message) when neither reads it."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):
+            raise ValueError(str(exc)) from None
 
 
 class _Utf8Reencoder(io.RawIOBase):
