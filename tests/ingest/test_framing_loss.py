@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.ingest.helpers import ingest, ocsf_event, pids, query
+from tests.ingest.helpers import ingest, ndjson, ocsf_event, pids, query
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -58,3 +58,60 @@ def test_oversized_array_element_is_quarantined_and_the_next_read(tmp_path: Path
     [(number, reason, text)] = _quarantine(tmp_path / "ws")
     assert number == 2 and "larger than the 10,000-byte limit" in reason
     assert text.startswith("{") and len(text) <= 4096
+
+
+def _events(*numbers: int) -> bytes:
+    return ndjson([ocsf_event(i) for i in numbers]).encode()
+
+
+def test_nul_padding_between_lines_is_skipped_and_the_next_event_kept(tmp_path: Path) -> None:
+    # copytruncate: the writer goes on at its old offset, leaving a run of NULs where
+    # the truncated content was, directly followed by its next line
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(_events(0, 1) + b"\x00" * 8192 + _events(2, 3))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert pids(tmp_path / "ws") == [1000, 1001, 1002, 1003]
+    assert result.rejected == 0
+    assert "8,192 NUL bytes skipped" in result.message
+
+
+def test_nul_padding_at_the_start_does_not_hide_the_format(tmp_path: Path) -> None:
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(b"\x00" * 8192 + _events(0, 1))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert result.status == "imported" and pids(tmp_path / "ws") == [1000, 1001]
+
+
+def test_nul_run_inside_a_line_quarantines_the_cut_fragment_only(tmp_path: Path) -> None:
+    cut = json.dumps(ocsf_event(1))[:50].encode()
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(_events(0) + cut + b"\x00" * 300 + _events(2))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert result.records == 3 and pids(tmp_path / "ws") == [1000, 1002]
+    [(number, reason, text)] = _quarantine(tmp_path / "ws")
+    assert number == 2 and "run of NUL bytes" in reason and "\x00" not in text
+
+
+def test_a_first_record_larger_than_the_sniffed_head_does_not_hide_the_format(
+    tmp_path: Path,
+) -> None:
+    big = ocsf_event(0)
+    big["process"]["cmd_line"] = "A" * 200_000
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(ndjson([big]).encode() + _events(1, 2))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert result.format == "ocsf" and pids(tmp_path / "ws") == [1000, 1001, 1002]
+
+
+def test_an_oversized_first_line_is_quarantined_and_the_file_still_sniffed(
+    tmp_path: Path,
+) -> None:
+    big = ocsf_event(0)
+    big["process"]["cmd_line"] = "A" * 5_000_000
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(ndjson([big]).encode() + _events(1, 2))
+    [result] = ingest(tmp_path / "ws", sample, max_record_bytes=1_000_000)
+    assert result.format == "ocsf" and pids(tmp_path / "ws") == [1001, 1002]
+    [(number, reason, text)] = _quarantine(tmp_path / "ws")
+    assert number == 1 and "larger than the 1,000,000-byte limit" in reason
+    assert text.startswith('{"class_uid"') and len(text) <= 4096

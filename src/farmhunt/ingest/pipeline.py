@@ -222,6 +222,8 @@ class Outcome:
     seconds: float = 0.0
     """Time spent reading and normalizing (set by a worker process, which the parent's
     clock cannot see)."""
+    notes: Counter[str] = field(default_factory=Counter)
+    """What framing passed over that is not a record (:attr:`Stream.notes`)."""
 
 
 Settle = Callable[..., None]
@@ -376,7 +378,20 @@ def produce(
                 options.max_record_bytes,
                 {**options.parser_options, "imported_at": datetime.now(UTC)},
             )
-            _pump(parser, stream, job.head, job.start, writer, options, counter, progress, job.size)
+            try:
+                _pump(
+                    parser,
+                    stream,
+                    job.head,
+                    job.start,
+                    writer,
+                    options,
+                    counter,
+                    progress,
+                    job.size,
+                )
+            finally:
+                outcome.notes = stream.notes
         writer.flush()
     except KeyboardInterrupt:
         writer.flush()
@@ -413,6 +428,9 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
         result.message = f"resumed after record {job.start:,}"
     elif job.status == "appended":
         result.message = f"appended lines after record {job.start:,}"
+    notes = "; ".join(f"{count:,} {what}" for what, count in sorted(outcome.notes.items()))
+    if notes:
+        result.message = f"{result.message}; {notes}" if result.message else notes
     return result
 
 

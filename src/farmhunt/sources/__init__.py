@@ -17,6 +17,7 @@ from farmhunt.sources.framing import (
     detect_encoding,
     json_layout,
     open_decompressed,
+    records_past_head,
     sample_json_records,
 )
 
@@ -31,16 +32,20 @@ def read_sample(path: str) -> Sample:
         head = binary.read(HEAD_BYTES)
         if not head and isinstance(binary, DecompressedReader) and binary.damage:
             raise FileError(f"{binary.damage} before any data: nothing to import")
-    encoding = detect_encoding(head)
-    text = None
-    layout = None
-    records: list[object] = []
-    if encoding is not None:
-        text = decode_head(head, encoding.replace("-sig", ""))
-        text = text.lstrip("\ufeff")
-        layout = json_layout(text)
-        if layout is not None:
-            records = sample_json_records(text, layout)
+        encoding = detect_encoding(head)
+        text = None
+        layout = None
+        records: list[object] = []
+        if encoding is not None:
+            text = decode_head(head, encoding.replace("-sig", ""))
+            text = text.lstrip("\ufeff")
+            if "\x00" in text and not encoding.startswith("utf-16"):
+                text = text.replace("\x00", "")  # padding framing skips (copytruncate)
+            layout = json_layout(text)
+            if layout is not None:
+                records = sample_json_records(text, layout)
+            if layout == "ndjson" and not records and encoding.startswith("utf-8"):
+                records = records_past_head(binary, head)
     return Sample(
         name=os.path.basename(path),
         head=head,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
@@ -84,6 +85,9 @@ class Stream:
     options: dict[str, Any] = field(default_factory=dict)
     """The user's parser options, plus ``imported_at`` (when the import began) from the
     pipeline. Parsers read the keys they know and ignore the rest."""
+    notes: Counter[str] = field(default_factory=Counter)
+    """Things framing passed over that are not records (NUL padding …), counted for the
+    file's result line: skipped quietly, but never silently."""
 
 
 FrameFn = Callable[["Parser", Stream], Iterator[RawRecord | Rejected]]

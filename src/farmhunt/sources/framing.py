@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import lzma
+import re
 import weakref
 import zlib
 from collections.abc import Iterator
@@ -217,7 +218,11 @@ def detect_encoding(head: bytes) -> str | None:
             return "utf-16-le"
         if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.1:
             return "utf-16-be"
-        return None
+        # Not UTF-16: NUL runs are padding (a log truncated under its writer) when the
+        # text around them reads as text; framing skips them.
+        sample = head.replace(b"\x00", b"")[:4096]
+        if not sample:
+            return None
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     if controls > len(sample) * 0.05:
         return None
@@ -250,6 +255,12 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
         line = binary.readline(limit + 1)
         if not line:
             return
+        if line[:1] == b"\x00":
+            line, skipped = _skip_nul_run(binary, line, limit)
+            offset += skipped
+            note_nuls(stream, skipped)
+            if not line:
+                return
         number += 1
         offset += len(line)
         if len(line) > limit and not line.endswith(b"\n"):
@@ -274,6 +285,12 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
             )
             continue
         stripped = line.rstrip(b"\r\n")
+        if b"\x00" in stripped:
+            fragments = [part for part in _NUL_RUN.split(stripped) if part.strip()]
+            note_nuls(stream, stripped.count(b"\x00"))
+            for fragment in fragments[:-1]:
+                yield number, fragment, None, _CUT_BY_NULS
+            stripped = fragments[-1] if fragments else b""
         if not stripped.strip():
             continue
         if stripped.isascii():  # valid UTF-8 already; checked without decoding
@@ -293,6 +310,41 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
             )
             continue
         yield number, stripped, offset, None
+
+
+_NUL_RUN = re.compile(rb"\x00+")
+_CUT_BY_NULS = (
+    "line cut short by a run of NUL bytes (the log was truncated while it was being "
+    "written); the text after the NULs is read as the next record"
+)
+NUL_NOTE = "NUL bytes skipped"
+"""The :attr:`Stream.notes` key counting NUL padding passed over (copytruncate rotation
+leaves the file's old length as a run of NULs before the next line)."""
+
+
+def note_nuls(stream: Stream, count: int) -> None:
+    if count:
+        stream.notes[NUL_NOTE] += count
+
+
+def _skip_nul_run(binary: IO[bytes], line: bytes, limit: int) -> tuple[bytes, int]:
+    """The line that follows a run of NULs starting ``line``, and how many NULs were passed.
+
+    The run can be longer than any record (a big log truncated under its writer), so it
+    is read past in pieces; the line after it is then completed up to the record limit.
+    """
+    skipped = 0
+    while True:
+        rest = line.lstrip(b"\x00")
+        skipped += len(line) - len(rest)
+        if rest:
+            break
+        line = binary.readline(limit + 1)
+        if not line:
+            return b"", skipped
+    if not rest.endswith(b"\n") and len(line) > limit:
+        rest += binary.readline(limit + 1 - len(rest))
+    return rest, skipped
 
 
 def _iter_transcoded_lines(
@@ -339,7 +391,7 @@ def short_text(data: bytes | str) -> str:
 
 def json_layout(text: str) -> str | None:
     """Classify JSON text by its beginning: ndjson, array, document, or None."""
-    stripped = text.lstrip("\ufeff \t\r\n")
+    stripped = text.lstrip("\ufeff \t\r\n\x00")
     if not stripped:
         return None
     if stripped[0] == "[":
@@ -348,7 +400,11 @@ def json_layout(text: str) -> str | None:
         return None
     # NDJSON when any of the first lines is a whole object on its own: the first line
     # alone can be a fragment (a log truncated by copytruncate rotation).
-    lines = [line.strip() for line in stripped.split("\n", 6)[:6]]
+    lines = [line.strip().strip("\x00") for line in stripped.split("\n", 6)[:6]]
+    if len(lines) == 1:
+        # one line, maybe longer than the head (a big first record): read line by line,
+        # which reads a one-line document just as well (see _iter_ndjson)
+        return "ndjson"
     for line in lines[:-1] if len(lines) > 1 else lines:
         try:
             value = orjson.loads(line)
@@ -387,7 +443,7 @@ def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
     records: list[Any] = []
     if layout == "ndjson":
         for line in text.split("\n")[:limit]:
-            line = line.strip()
+            line = line.strip().strip("\x00")
             if not line:
                 continue
             try:
@@ -397,7 +453,7 @@ def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
             inner = unwrap(value)
             records.extend(inner[:limit] if inner is not None else [value])
         return records[:limit]
-    data = text.encode("utf-8")
+    data = text.replace("\x00", "").encode("utf-8")
     for piece in split_document(io.BytesIO(data), _items_prefix(data), len(data)):
         if piece.error is None:
             try:
@@ -407,6 +463,53 @@ def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
             if len(records) >= limit:
                 break
     return records
+
+
+SNIFF_READ_BYTES = 64 * 1024 * 1024
+"""How far past the head sniffing reads for a whole record when the head has none."""
+
+
+SNIFF_FIRST_LINE_BYTES = 4 * 1024 * 1024
+"""A line up to this size is read whole for sniffing; a longer one is passed over."""
+
+
+def records_past_head(binary: IO[bytes], head: bytes, limit: int = 20) -> list[Any]:
+    """Records of a file whose head held no whole one (its first line is longer than the
+    head), so that one big record does not hide a file's format.
+
+    The first line is read whole when it is not too big; later lines are read in
+    bounded pieces (a line longer than the head is passed over without being held),
+    and reading stops after ``SNIFF_READ_BYTES``.
+    """
+    records: list[Any] = []
+    budget = SNIFF_READ_BYTES
+    pending: bytes | None = head.lstrip(b"\xef\xbb\xbf\x00")  # the head ends inside it
+    in_line = True
+    while budget > 0 and len(records) < limit:
+        piece = binary.readline(HEAD_BYTES + 1)
+        budget -= len(piece)
+        ended = not piece or piece.endswith(b"\n")
+        if not in_line and not ended:  # a line longer than the head begins
+            in_line, pending = True, b""
+        if in_line:
+            if pending is not None:
+                fits = len(pending) + len(piece) <= SNIFF_FIRST_LINE_BYTES
+                pending = pending + piece if fits else None
+            if not ended:
+                continue
+            line, in_line, pending = pending or b"", False, None
+        else:
+            line = piece
+        try:
+            value = orjson.loads(line.strip().strip(b"\x00"))
+        except orjson.JSONDecodeError:
+            value = None
+        if isinstance(value, (dict, list)):
+            inner = unwrap(value)
+            records.extend(inner[:limit] if inner is not None else [value])
+        if not piece:
+            break
+    return records[:limit]
 
 
 def _items_prefix(head: bytes) -> str:
@@ -457,8 +560,13 @@ def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield Rejected(number, f"invalid JSON: {exc}", short_text(line), offset)
-            continue
+            values = _concatenated(line, stream.max_record_bytes)
+            if values is None:
+                yield Rejected(number, f"invalid JSON: {exc}", short_text(line), offset)
+                continue
+            value = values.pop()
+            for item in values:
+                yield RawRecord(number, item, orjson.dumps(item).decode("utf-8"))
         inner = unwrap(value)
         if inner is None:
             yield RawRecord(number, value, line.decode("utf-8"), offset)
@@ -470,6 +578,23 @@ def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
             )
 
 
+def _concatenated(line: bytes, max_bytes: int) -> list[Any] | None:
+    """The values of a line that holds several JSON values (``{…}{…}``, a writer that
+    forgot its newlines) or one that only the standard library reads; None if not."""
+    values = []
+    for piece in split_document(io.BytesIO(line), "", max_bytes):
+        if piece.error is not None:
+            return None
+        if piece.parsed is not None:
+            values.append(piece.parsed[0])
+            continue
+        try:
+            values.append(parse_record(piece.data))
+        except ValueError:
+            return None
+    return values or None
+
+
 def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejected]:
     """Records of a JSON array, API page or concatenated objects, each parsed on its own
     (see :mod:`~farmhunt.sources.json_split`): a bad record is quarantined with its line
@@ -479,7 +604,7 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
         binary = cast(IO[bytes], _Utf8Reencoder(stream.binary, stream.encoding))
     elif stream.encoding == "utf-8-sig":
         binary.read(3)
-    prefix = _items_prefix(head_text.lstrip("\ufeff").encode("utf-8"))
+    prefix = _items_prefix(head_text.lstrip("\ufeff").replace("\x00", "").encode("utf-8"))
     number = 0
     try:
         for piece in split_document(binary, prefix, stream.max_record_bytes):

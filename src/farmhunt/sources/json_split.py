@@ -28,7 +28,7 @@ KEEP_BYTES = 4096
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}"]', re.DOTALL)
 """A whole string, a bracket, or a lone quote (a string the buffer cuts: read more)."""
 _STRING_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
-_SPACE = re.compile(rb"[ \t\r\n,]*")
+_SPACE = re.compile(rb"[ \t\r\n,\x00]*")
 _SCALAR = re.compile(rb"[^,\]\}\s]*")
 _KEY_ARRAY = re.compile(rb"\s*:\s*\[")
 _ENDS = {
