@@ -491,6 +491,8 @@ def _pump(
             progress(stream.display_name, result.records, size_hint)
         if isinstance(outcome, Rejected):
             writer.reject(outcome.number, outcome.reason, outcome.text)
+            if not outcome.consumed:
+                continue  # an import that extends this file reads the record again
         else:
             for table, row in outcome:
                 writer.add(table, row)

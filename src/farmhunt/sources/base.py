@@ -46,6 +46,9 @@ class Rejected:
     reason: str
     text: str = ""
     end_offset: int | None = None
+    consumed: bool = True
+    """False when the record may still be read whole later (the part of a compressed
+    file cut short): an import that extends this one then reads it again."""
 
 
 class RecordError(ValueError):

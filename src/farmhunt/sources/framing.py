@@ -18,7 +18,7 @@ import lzma
 import re
 import weakref
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
 import ijson
@@ -188,17 +188,19 @@ def end_damaged(
         return
     lost = "the records before it are kept, the rest of the file is lost"
     if last is None:
-        yield Rejected(1, f"{damage} before the first record; {lost}")
+        yield Rejected(1, f"{damage} before the first record; {lost}", consumed=False)
         return
     if last.end_offset is not None:
         cut = reader.ended_mid_line and last.end_offset == reader.total
     else:
         cut = isinstance(last, Rejected) or (line_oriented and reader.ended_mid_line)
     if cut:
-        yield Rejected(last.number, f"{damage} in record {last.number}; {lost}", last.text)
+        reason = f"{damage} in record {last.number}; {lost}"
+        yield Rejected(last.number, reason, last.text, consumed=False)
         return
     yield last
-    yield Rejected(last.number + 1, f"{damage} after record {last.number}; {lost}")
+    reason = f"{damage} after record {last.number}; {lost}"
+    yield Rejected(last.number + 1, reason, consumed=False)
 
 
 def detect_encoding(head: bytes) -> str | None:
@@ -234,12 +236,19 @@ def decode_head(head: bytes, encoding: str) -> str:
     return head.decode(encoding, errors="replace")
 
 
-def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, str | None]]:
+def iter_lines(
+    stream: Stream, complete: Callable[[bytes], bool] | None = None
+) -> Iterator[tuple[int, bytes | None, int | None, str | None]]:
     """Yield ``(line_number, utf8_line, end_offset, error)`` for each non-empty line.
 
     Lines longer than ``stream.max_record_bytes`` are skipped without being held in
     memory and reported with an error; lines that are not valid UTF-8 are reported
     too. UTF-16 input is transcoded (its offsets are then unknown).
+
+    The last line of a plain file, when it has no newline, is a live log's line still
+    being written: it is left for the import that reads the file once it has grown
+    (noted in ``stream.notes``, neither stored, quarantined nor counted as read),
+    unless ``complete`` says it is whole (an NDJSON line that parses).
     """
     if stream.encoding.startswith("utf-16"):
         yield from _iter_transcoded_lines(stream)
@@ -284,6 +293,15 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
                 ),
             )
             continue
+        if (
+            not line.endswith(b"\n")
+            and len(line) <= limit
+            and not isinstance(binary, DecompressedReader)
+            and line.strip(b" \t\r\x00")
+            and not (complete is not None and complete(line))
+        ):
+            stream.notes[UNFINISHED_NOTE] += 1
+            return
         stripped = line.rstrip(b"\r\n")
         if b"\x00" in stripped:
             fragments = [part for part in _NUL_RUN.split(stripped) if part.strip()]
@@ -311,6 +329,9 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
             continue
         yield number, stripped, offset, None
 
+
+UNFINISHED_NOTE = "unfinished last line (no newline yet) left for the next import"
+"""The :attr:`Stream.notes` key of a live log's last line, still being written."""
 
 _NUL_RUN = re.compile(rb"\x00+")
 _CUT_BY_NULS = (
@@ -552,8 +573,16 @@ def iter_json_records(stream: Stream) -> Iterator[RawRecord | Rejected]:
         yield from _iter_document(stream, text)
 
 
+def _parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _concatenated(line, len(line)) is not None
+    return True
+
+
 def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
-    for number, line, offset, error in iter_lines(stream):
+    for number, line, offset, error in iter_lines(stream, _parses):
         if error is not None or line is None:
             yield Rejected(number, error or "unreadable line", short_text(line or b""), offset)
             continue
