@@ -115,3 +115,34 @@ def test_an_oversized_first_line_is_quarantined_and_the_file_still_sniffed(
     [(number, reason, text)] = _quarantine(tmp_path / "ws")
     assert number == 1 and "larger than the 1,000,000-byte limit" in reason
     assert text.startswith('{"class_uid"') and len(text) <= 4096
+
+
+def test_duplicated_key_with_different_values_is_quarantined_with_its_name(
+    tmp_path: Path,
+) -> None:
+    # {"device": {"hostname": "WS-0001", "hostname": "WS-9999"}}: a parser keeps the
+    # last silently, another tool may keep the first
+    twice = json.dumps(ocsf_event(1)).replace(
+        '"hostname": "WS-0001"', '"hostname": "WS-0001", "hostname": "WS-9999"'
+    )
+    same = json.dumps(ocsf_event(2)).replace(
+        '"activity_id": 1', '"activity_id": 1, "activity_id": 1'
+    )
+    sample = tmp_path / "x.jsonl"
+    sample.write_text(ndjson([ocsf_event(0)]) + twice + "\n" + same + "\n")
+    [result] = ingest(tmp_path / "ws", sample)
+    assert pids(tmp_path / "ws") == [1000, 1002] and result.rejected == 1
+    [(number, reason, _)] = _quarantine(tmp_path / "ws")
+    assert number == 2 and "'hostname' appears twice" in reason
+
+
+def test_duplicated_key_in_an_array_element_is_quarantined(tmp_path: Path) -> None:
+    twice = json.dumps(ocsf_event(1)).replace(
+        '"activity_id": 1', '"activity_id": 1, "activity_id": 2'
+    )
+    sample = tmp_path / "x.json"
+    sample.write_text(f"[{json.dumps(ocsf_event(0))},\n{twice}]")
+    [result] = ingest(tmp_path / "ws", sample)
+    assert pids(tmp_path / "ws") == [1000] and result.rejected == 1
+    [(number, reason, _)] = _quarantine(tmp_path / "ws")
+    assert number == 2 and "'activity_id' appears twice" in reason

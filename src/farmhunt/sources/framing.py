@@ -13,7 +13,6 @@ import bz2
 import codecs
 import gzip
 import io
-import json
 import lzma
 import re
 import weakref
@@ -25,7 +24,7 @@ import ijson
 import orjson
 
 from farmhunt.sources.base import RawRecord, Rejected, Stream
-from farmhunt.sources.json_split import split_document
+from farmhunt.sources.json_split import duplicated_key, parse_record, split_document
 
 HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -596,6 +595,10 @@ def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
             value = values.pop()
             for item in values:
                 yield RawRecord(number, item, orjson.dumps(item).decode("utf-8"))
+        ambiguous = duplicated_key(line, value)
+        if ambiguous is not None:
+            yield Rejected(number, f"ambiguous JSON: {ambiguous}", short_text(line), offset)
+            continue
         inner = unwrap(value)
         if inner is None:
             yield RawRecord(number, value, line.decode("utf-8"), offset)
@@ -648,6 +651,11 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
                     number, f"invalid JSON at line {piece.line}: {exc}", short_text(piece.data)
                 )
                 continue
+            ambiguous = duplicated_key(piece.data, item)
+            if ambiguous is not None:
+                reason = f"ambiguous JSON at line {piece.line}: {ambiguous}"
+                yield Rejected(number, reason, short_text(piece.data))
+                continue
             inner = unwrap(item) if prefix == "" else None
             if inner is not None:
                 for sub in inner:
@@ -660,19 +668,6 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
             f"not valid text ({exc.reason}) after record {number}; rest of file skipped",
             "",
         )
-
-
-def parse_record(data: bytes) -> Any:
-    """One record's JSON value. orjson first; what it refuses but JSON writers do emit
-    (integers beyond 64 bits, NaN) gets a second chance with the standard library.
-    Raises ValueError (with orjson's message) when neither reads it."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        try:
-            return json.loads(data)
-        except (ValueError, RecursionError):
-            raise ValueError(str(exc)) from None
 
 
 class _Utf8Reencoder(io.RawIOBase):

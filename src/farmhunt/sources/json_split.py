@@ -14,6 +14,7 @@ quarantine.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -170,7 +171,7 @@ def _value(source: _Buffer, max_bytes: int) -> Piece:
         return _scalar(source, line, max_bytes)
     found = _parse_at_candidates(source, _ENDS[first], max_bytes)
     if found is not None:
-        return Piece(b"", line, None, found)
+        return Piece(found[1], line, None, (found[0],))
     start = source.pos
     depth = 0
     i = start
@@ -219,7 +220,7 @@ def _value(source: _Buffer, max_bytes: int) -> Piece:
 
 def _parse_at_candidates(
     source: _Buffer, ends: re.Pattern[bytes], max_bytes: int
-) -> tuple[Any] | None:
+) -> tuple[Any, bytes] | None:
     """The value starting here, parsed, if it ends at one of its first likely ends.
 
     The fast path: a record nearly always ends at the first closing bracket followed by
@@ -247,7 +248,7 @@ def _parse_at_candidates(
             i = match.end()
             continue
         source.advance(match.end())
-        return (value,)
+        return value, source.buf[start : match.end()]
     return None
 
 
@@ -276,3 +277,61 @@ def _scalar(source: _Buffer, line: int, max_bytes: int) -> Piece:
             return Piece(
                 data[:KEEP_BYTES], line, None if complete or source.eof else _too_large(max_bytes)
             )
+
+
+def parse_record(data: bytes) -> Any:
+    """One record's JSON value. orjson first; what it refuses but JSON writers do emit
+    (integers beyond 64 bits, NaN) gets a second chance with the standard library.
+    Raises ValueError (with orjson's message) when neither reads it."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError):
+            raise ValueError(str(exc)) from None
+
+
+def duplicated_key(data: bytes, value: Any) -> str | None:
+    """Why a record is ambiguous, if a key appears twice in one object with different
+    values; None otherwise.
+
+    JSON parsers keep the last of two equal keys and say nothing, and other tools may
+    keep the first: an event could mean one thing here and another in the SIEM. The
+    check is cheap for the usual record: a key ends in ``":`` as every JSON writer puts
+    it, so the record can repeat a key only if its text has more of those than its
+    parsed value has keys; only then is it parsed again, watching every object's
+    pairs.
+    """
+    if data.count(b'":') <= _keys(value):
+        return None
+    found: list[str] = []
+
+    def watch(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, item in pairs:
+            if key in seen and seen[key] != item and not found:
+                found.append(f"key {key!r} appears twice with different values")
+            seen[key] = item
+        return seen
+
+    try:
+        json.loads(data, object_pairs_hook=watch)
+    except (ValueError, RecursionError):
+        return None
+    return found[0] if found else None
+
+
+def _keys(value: Any) -> int:
+    """How many keys the objects in ``value`` have, all levels together."""
+    count = 0
+    if type(value) is dict:
+        count = len(value)
+        value = value.values()
+    elif type(value) is not list:
+        return 0
+    for item in value:
+        kind = type(item)
+        if kind is dict or kind is list:
+            count += _keys(item)
+    return count
