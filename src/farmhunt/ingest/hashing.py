@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from farmhunt.sources.framing import open_decompressed
+from farmhunt.sources.compressed import open_decompressed
 
 
 @dataclass

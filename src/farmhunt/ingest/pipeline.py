@@ -38,12 +38,8 @@ from farmhunt.sources.base import (
     Row,
     Stream,
 )
-from farmhunt.sources.framing import (
-    DEFAULT_MAX_RECORD_BYTES,
-    compression_of,
-    open_decompressed,
-    short_text,
-)
+from farmhunt.sources.compressed import compression_of, open_decompressed
+from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, short_text
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
 from farmhunt.store.manifest import ChunkEntry, TableFile

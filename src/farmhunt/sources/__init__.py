@@ -1,8 +1,9 @@
 """Source parsers: vendors' raw log formats in, OCSF rows out.
 
 One subpackage per source family (``osquery``, ``windows`` …), each exporting
-``PARSERS``; shared framing in :mod:`framing`, value helpers in :mod:`values`, and
-the building of OCSF rows in :mod:`rows`.
+``PARSERS``; shared sniffing in :mod:`sniffing`, framing in :mod:`framing`
+(:mod:`compressed` files, JSON documents cut by :mod:`json_split`), value helpers in
+:mod:`values`, and the building of OCSF rows in :mod:`rows`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import os
 
 from farmhunt.sources.base import FileError, Sample
-from farmhunt.sources.framing import (
+from farmhunt.sources.compressed import DecompressedReader, open_decompressed
+from farmhunt.sources.sniffing import (
     HEAD_BYTES,
-    DecompressedReader,
     decode_head,
     detect_encoding,
     json_layout,
-    open_decompressed,
     records_past_head,
     sample_json_records,
 )

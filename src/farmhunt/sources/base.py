@@ -102,13 +102,13 @@ def _guarded(frame: FrameFn) -> FrameFn:
     The decompressing reader ends a damaged stream early instead of raising; this wrapper
     (applied to every parser's ``frame`` by :meth:`Parser.__init_subclass__`) turns that
     early end into one quarantine record after the good records
-    (:func:`~farmhunt.sources.framing.end_damaged`). Uncompressed files, and a ``frame``
+    (:func:`~farmhunt.sources.compressed.end_damaged`). Uncompressed files, and a ``frame``
     called by another parser's ``frame``, are passed through untouched.
     """
 
     @functools.wraps(frame)
     def framed(self: Parser, stream: Stream) -> Iterator[RawRecord | Rejected]:
-        from farmhunt.sources.framing import DecompressedReader, end_damaged
+        from farmhunt.sources.compressed import DecompressedReader, end_damaged
 
         binary = stream.binary
         if not isinstance(binary, DecompressedReader) or binary.guarded:

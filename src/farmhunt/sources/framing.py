@@ -1,4 +1,4 @@
-"""Reading bytes into records: decompression, encodings, lines and JSON layouts.
+"""Reading bytes into records: encodings, lines and JSON layouts.
 
 Users export the same events in many wrappers: NDJSON, one JSON array, an API page
 (``{"value": [...]}``, ``{"items": [...]}``, ``{"records": [...]}``), concatenated
@@ -9,230 +9,37 @@ the file size and a broken record costs only itself.
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import io
-import lzma
 import re
-import weakref
-import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
-import ijson
 import orjson
 
 from farmhunt.sources.base import RawRecord, Rejected, Stream
-from farmhunt.sources.json_split import duplicated_key, parse_record, split_document
+from farmhunt.sources.compressed import DecompressedReader as DecompressedReader
+from farmhunt.sources.compressed import compression_of as compression_of
+from farmhunt.sources.compressed import end_damaged as end_damaged
+from farmhunt.sources.compressed import open_decompressed as open_decompressed
+from farmhunt.sources.compressed import read_position as read_position
+from farmhunt.sources.json_split import (
+    duplicated_key,
+    items_prefix,
+    parse_record,
+    split_document,
+    unwrap,
+)
+from farmhunt.sources.sniffing import HEAD_BYTES as HEAD_BYTES
+from farmhunt.sources.sniffing import decode_head as decode_head
+from farmhunt.sources.sniffing import detect_encoding as detect_encoding
+from farmhunt.sources.sniffing import json_layout as json_layout
+from farmhunt.sources.sniffing import records_past_head as records_past_head
+from farmhunt.sources.sniffing import sample_json_records as sample_json_records
 
-HEAD_BYTES = 64 * 1024
 DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 QUARANTINE_TEXT_BYTES = 4096
 """How much of a rejected record's text quarantine keeps (enough to see what it was)."""
-
-WRAPPER_KEYS = ("value", "items", "records", "Records", "data", "results", "logs")
-"""Keys under which API exports nest their list of events, tried in this order."""
-
-_WRAPPER_SET = frozenset(WRAPPER_KEYS)
-
-_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
-
-_OPEN_FILES: weakref.WeakValueDictionary[str, IO[bytes]] = weakref.WeakValueDictionary()
-"""The on-disk file most recently opened by :func:`open_decompressed`, per path."""
-
-
-def read_position(path: str) -> int | None:
-    """How many bytes of ``path`` as stored on disk (compressed, for a compressed file) the
-    reader this process has open on it has consumed; None when it has none open.
-
-    For progress bars: a file's size is the total, this is how far reading has come.
-    """
-    handle = _OPEN_FILES.get(path)
-    if handle is None or handle.closed:
-        return None
-    try:
-        return handle.tell()
-    except (OSError, ValueError):
-        return None
-
-
-def compression_of(head: bytes) -> str | None:
-    """Name the compression a file's first bytes announce, if any."""
-    for magic, name in _MAGIC.items():
-        if head.startswith(magic):
-            return name
-    return None
-
-
-def open_decompressed(path: str) -> IO[bytes]:
-    """Open ``path`` for binary reading, transparently decompressing gzip, bzip2 or xz.
-
-    A compressed file comes back as a :class:`DecompressedReader`: a damaged or
-    truncated stream ends early instead of raising, and says why in ``damage``.
-    """
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    kind = compression_of(raw.read(6))
-    raw.seek(0)
-    _OPEN_FILES[path] = raw
-    inner: IO[bytes]
-    if kind == "gzip":
-        inner = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
-    elif kind == "bzip2":
-        inner = cast(IO[bytes], bz2.BZ2File(raw, mode="rb"))
-    elif kind == "xz":
-        inner = cast(IO[bytes], lzma.LZMAFile(raw, mode="rb"))  # noqa: SIM115
-    else:
-        return raw
-    return cast(IO[bytes], DecompressedReader(_Tolerant(inner, raw, kind), 1 << 20))
-
-
-class _Tolerant(io.RawIOBase):
-    """A decompressor's output that ends at the first damage instead of raising.
-
-    A log copied while it was still being written, or cut short by a full disk, ends
-    before the compressor's end-of-stream marker. The decompressors raise (``EOFError``
-    for a truncated stream, ``zlib.error``/``LZMAError``/an errno-less ``OSError`` for
-    corrupt data) only once everything decoded before the damage has been returned,
-    so reading with ``read1`` (one decompression step per call) loses none of it.
-    """
-
-    def __init__(self, inner: IO[bytes], raw: IO[bytes], kind: str) -> None:
-        self._inner, self._raw, self.kind = inner, raw, kind
-        self.damage: str | None = None
-        self.last_byte = b""
-        self.total = 0
-        """Decompressed bytes returned so far."""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        if self.damage is not None:
-            return 0
-        try:
-            data = self._inner.read1(len(target))  # type: ignore[attr-defined]
-        except EOFError:
-            self.damage = (
-                f"compressed stream truncated ({self.kind} data ends before its end marker)"
-            )
-            return 0
-        except (zlib.error, lzma.LZMAError) as exc:
-            self.damage = f"compressed stream damaged ({self.kind}: {exc})"
-            return 0
-        except OSError as exc:
-            if exc.errno is not None:
-                raise  # a real I/O error: not the content's fault
-            self.damage = f"compressed stream damaged ({self.kind}: {exc})"
-            return 0
-        size = len(data)
-        if size:
-            target[:size] = data
-            self.last_byte = data[-1:]
-            self.total += size
-        return size
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._inner.close()
-            finally:
-                self._raw.close()
-        super().close()
-
-
-class DecompressedReader(io.BufferedReader):
-    """The buffered, decompressed view of a compressed file (see :func:`open_decompressed`)."""
-
-    guarded = False
-    """Set once a parser's framing reports this stream's damage (see :func:`end_damaged`)."""
-
-    @property
-    def total(self) -> int:
-        """Decompressed bytes read from the file so far (some may still be buffered)."""
-        return cast(_Tolerant, self.raw).total
-
-    @property
-    def damage(self) -> str | None:
-        """Why the stream ended early (truncated or corrupt), or None if it ended cleanly."""
-        return cast(_Tolerant, self.raw).damage
-
-    @property
-    def ended_mid_line(self) -> bool:
-        """Whether the data before the damage ends inside a line (no final newline)."""
-        last = cast(_Tolerant, self.raw).last_byte
-        return bool(last) and last != b"\n"
-
-
-def end_damaged(
-    items: Iterator[RawRecord | Rejected], reader: DecompressedReader, line_oriented: bool
-) -> Iterator[RawRecord | Rejected]:
-    """Pass a framer's records through, ending a damaged stream with one quarantine record.
-
-    The framer sees a truncated stream as a clean end of file, so its last record may be
-    the one the damage cut in two. That record, if it can be told (it ends exactly where
-    the decoded data ends, without its newline; or the framer rejected it), becomes the
-    quarantine record that names the damage; otherwise one is added after the last record.
-    Every record before the damage is passed on untouched.
-    """
-    last: RawRecord | Rejected | None = None
-    for item in items:
-        if last is not None:
-            yield last
-        last = item
-    damage = reader.damage
-    if damage is None:
-        if last is not None:
-            yield last
-        return
-    lost = "the records before it are kept, the rest of the file is lost"
-    if last is None:
-        yield Rejected(1, f"{damage} before the first record; {lost}", consumed=False)
-        return
-    if last.end_offset is not None:
-        cut = reader.ended_mid_line and last.end_offset == reader.total
-    else:
-        cut = isinstance(last, Rejected) or (line_oriented and reader.ended_mid_line)
-    if cut:
-        reason = f"{damage} in record {last.number}; {lost}"
-        yield Rejected(last.number, reason, last.text, consumed=False)
-        return
-    yield last
-    reason = f"{damage} after record {last.number}; {lost}"
-    yield Rejected(last.number + 1, reason, consumed=False)
-
-
-def detect_encoding(head: bytes) -> str | None:
-    """Guess a text encoding from a byte-order mark or NUL patterns; None for binary."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16"
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    sample = head[:4096]
-    if not sample:
-        return "utf-8"
-    if b"\x00" in sample:
-        even, odd = sample[0::2], sample[1::2]
-        if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.1:
-            return "utf-16-le"
-        if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.1:
-            return "utf-16-be"
-        # Not UTF-16: NUL runs are padding (a log truncated under its writer) when the
-        # text around them reads as text; framing skips them.
-        sample = head.replace(b"\x00", b"")[:4096]
-        if not sample:
-            return None
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    if controls > len(sample) * 0.05:
-        return None
-    return "utf-8"
-
-
-def decode_head(head: bytes, encoding: str) -> str:
-    """Decode a file's head, tolerating a multi-byte character cut at the end."""
-    return head.decode(encoding, errors="replace")
 
 
 def iter_lines(
@@ -409,153 +216,6 @@ def short_text(data: bytes | str) -> str:
     return data[:QUARANTINE_TEXT_BYTES].decode("utf-8", errors="replace")
 
 
-def json_layout(text: str) -> str | None:
-    """Classify JSON text by its beginning: ndjson, array, document, or None."""
-    stripped = text.lstrip("\ufeff \t\r\n\x00")
-    if not stripped:
-        return None
-    if stripped[0] == "[":
-        return "array"
-    if stripped[0] != "{":
-        return None
-    # NDJSON when any of the first lines is a whole object on its own: the first line
-    # alone can be a fragment (a log truncated by copytruncate rotation).
-    lines = [line.strip().strip("\x00") for line in stripped.split("\n", 6)[:6]]
-    if len(lines) == 1:
-        # one line, maybe longer than the head (a big first record): read line by line,
-        # which reads a one-line document just as well (see _iter_ndjson)
-        return "ndjson"
-    for line in lines[:-1] if len(lines) > 1 else lines:
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            return "ndjson"
-    return "document"
-
-
-def unwrap(value: Any) -> list[Any] | None:
-    """If ``value`` is an API page wrapping a list of events, return that list."""
-    if not isinstance(value, dict) or value.keys().isdisjoint(_WRAPPER_SET):
-        return None  # every NDJSON event is asked: most have none of the keys
-    for key in WRAPPER_KEYS:
-        inner = value.get(key)
-        if isinstance(inner, list) and (not inner or isinstance(inner[0], dict)):
-            others = [k for k in value if k != key]
-            if all(_is_page_metadata(k, value[k]) for k in others):
-                return inner
-    return None
-
-
-def _is_page_metadata(key: str, value: Any) -> bool:
-    """Keys that sit beside the list in an API page (paging, context, counts)."""
-    return (
-        key.startswith("@")
-        or key.startswith("odata")
-        or not isinstance(value, (dict, list))
-        or (key in {"meta", "links", "paging", "page"})
-    )
-
-
-def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
-    """Parse up to ``limit`` records from a file's decoded head for sniffing."""
-    records: list[Any] = []
-    if layout == "ndjson":
-        for line in text.split("\n")[:limit]:
-            line = line.strip().strip("\x00")
-            if not line:
-                continue
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            inner = unwrap(value)
-            records.extend(inner[:limit] if inner is not None else [value])
-        return records[:limit]
-    data = text.replace("\x00", "").encode("utf-8")
-    for piece in split_document(io.BytesIO(data), _items_prefix(data), len(data)):
-        if piece.error is None:
-            try:
-                records.append(piece.parsed[0] if piece.parsed else parse_record(piece.data))
-            except ValueError:
-                continue
-            if len(records) >= limit:
-                break
-    return records
-
-
-SNIFF_READ_BYTES = 64 * 1024 * 1024
-"""How far past the head sniffing reads for a whole record when the head has none."""
-
-
-SNIFF_FIRST_LINE_BYTES = 4 * 1024 * 1024
-"""A line up to this size is read whole for sniffing; a longer one is passed over."""
-
-
-def records_past_head(binary: IO[bytes], head: bytes, limit: int = 20) -> list[Any]:
-    """Records of a file whose head held no whole one (its first line is longer than the
-    head), so that one big record does not hide a file's format.
-
-    The first line is read whole when it is not too big; later lines are read in
-    bounded pieces (a line longer than the head is passed over without being held),
-    and reading stops after ``SNIFF_READ_BYTES``.
-    """
-    records: list[Any] = []
-    budget = SNIFF_READ_BYTES
-    pending: bytes | None = head.lstrip(b"\xef\xbb\xbf\x00")  # the head ends inside it
-    in_line = True
-    while budget > 0 and len(records) < limit:
-        piece = binary.readline(HEAD_BYTES + 1)
-        budget -= len(piece)
-        ended = not piece or piece.endswith(b"\n")
-        if not in_line and not ended:  # a line longer than the head begins
-            in_line, pending = True, b""
-        if in_line:
-            if pending is not None:
-                fits = len(pending) + len(piece) <= SNIFF_FIRST_LINE_BYTES
-                pending = pending + piece if fits else None
-            if not ended:
-                continue
-            line, in_line, pending = pending or b"", False, None
-        else:
-            line = piece
-        try:
-            value = orjson.loads(line.strip().strip(b"\x00"))
-        except orjson.JSONDecodeError:
-            value = None
-        if isinstance(value, (dict, list)):
-            inner = unwrap(value)
-            records.extend(inner[:limit] if inner is not None else [value])
-        if not piece:
-            break
-    return records[:limit]
-
-
-def _items_prefix(head: bytes) -> str:
-    """The ijson prefix of the event records in a JSON document, found from its head.
-
-    ``item`` for a top-level array, ``<key>.item`` for an API page that nests them under
-    a wrapper key, and ``""`` (each top-level value is a record) otherwise.
-    """
-    candidate = None
-    try:
-        for prefix, event, _value in ijson.parse(io.BytesIO(head), multiple_values=True):
-            if candidate is not None:
-                if prefix == f"{candidate}.item" and event == "start_map":
-                    return f"{candidate}.item"
-                candidate = None
-            if prefix == "" and event == "start_array":
-                return "item"
-            if prefix in WRAPPER_KEYS and event == "start_array":
-                candidate = prefix
-            if prefix == "" and event == "end_map":
-                break
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
-    return ""
-
-
 def iter_json_records(stream: Stream) -> Iterator[RawRecord | Rejected]:
     """Frame a JSON file of any common layout into records.
 
@@ -636,7 +296,7 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
         binary = cast(IO[bytes], _Utf8Reencoder(stream.binary, stream.encoding))
     elif stream.encoding == "utf-8-sig":
         binary.read(3)
-    prefix = _items_prefix(head_text.lstrip("\ufeff").replace("\x00", "").encode("utf-8"))
+    prefix = items_prefix(head_text.lstrip("\ufeff").replace("\x00", "").encode("utf-8"))
     number = 0
     try:
         for piece in split_document(binary, prefix, stream.max_record_bytes):

@@ -14,13 +14,21 @@ quarantine.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import ijson
 import orjson
+
+WRAPPER_KEYS = ("value", "items", "records", "Records", "data", "results", "logs")
+"""Keys under which API exports nest their list of events, tried in this order."""
+
+_WRAPPER_SET = frozenset(WRAPPER_KEYS)
+
 
 BLOCK = 1 << 20
 KEEP_BYTES = 4096
@@ -335,3 +343,50 @@ def _keys(value: Any) -> int:
         if kind is dict or kind is list:
             count += _keys(item)
     return count
+
+
+def unwrap(value: Any) -> list[Any] | None:
+    """If ``value`` is an API page wrapping a list of events, return that list."""
+    if not isinstance(value, dict) or value.keys().isdisjoint(_WRAPPER_SET):
+        return None  # every NDJSON event is asked: most have none of the keys
+    for key in WRAPPER_KEYS:
+        inner = value.get(key)
+        if isinstance(inner, list) and (not inner or isinstance(inner[0], dict)):
+            others = [k for k in value if k != key]
+            if all(_is_page_metadata(k, value[k]) for k in others):
+                return inner
+    return None
+
+
+def _is_page_metadata(key: str, value: Any) -> bool:
+    """Keys that sit beside the list in an API page (paging, context, counts)."""
+    return (
+        key.startswith("@")
+        or key.startswith("odata")
+        or not isinstance(value, (dict, list))
+        or (key in {"meta", "links", "paging", "page"})
+    )
+
+
+def items_prefix(head: bytes) -> str:
+    """The ijson prefix of the event records in a JSON document, found from its head.
+
+    ``item`` for a top-level array, ``<key>.item`` for an API page that nests them under
+    a wrapper key, and ``""`` (each top-level value is a record) otherwise.
+    """
+    candidate = None
+    try:
+        for prefix, event, _value in ijson.parse(io.BytesIO(head), multiple_values=True):
+            if candidate is not None:
+                if prefix == f"{candidate}.item" and event == "start_map":
+                    return f"{candidate}.item"
+                candidate = None
+            if prefix == "" and event == "start_array":
+                return "item"
+            if prefix in WRAPPER_KEYS and event == "start_array":
+                candidate = prefix
+            if prefix == "" and event == "end_map":
+                break
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        pass
+    return ""
