@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from farmhunt.ingest.collector import fewer_collections
@@ -201,6 +202,8 @@ class Job:
     size: int
     length: int
     """Bytes of decompressed content (``size`` is the file's size on disk)."""
+    unverified: list[tuple[int, int]] = field(default_factory=list)
+    """Decompressed ranges of gzip members that failed their CRC check."""
 
 
 @dataclass
@@ -349,6 +352,7 @@ def plan_file(
         status,
         os.path.getsize(path),
         print_.size,
+        print_.unverified,
     )
 
 
@@ -373,6 +377,7 @@ def produce(
                 job.encoding,
                 options.max_record_bytes,
                 {**options.parser_options, "imported_at": datetime.now(UTC)},
+                unverified=job.unverified,
             )
             try:
                 _pump(
@@ -438,7 +443,9 @@ def iter_results(
     Records numbered ``start`` or lower are skipped (already committed). Any exception
     a parser raises on one record quarantines that record only.
     """
+    read_to = 0  # where the previous record ended in the decompressed stream
     for item in parser.frame(stream):
+        began, read_to = read_to, item.end_offset if item.end_offset is not None else read_to
         if item.number <= start:
             continue
         if isinstance(item, Rejected):
@@ -462,7 +469,36 @@ def iter_results(
             continue
         for sub, (_table, row) in enumerate(rows, 1):
             _complete(row, item, sub, head_sha, parser, stream.display_name)
+        if stream.unverified and _in_ranges(stream.unverified, began, item.end_offset):
+            stream.notes[UNVERIFIED_NOTE] += 1
+            for _table, row in rows:
+                _flag_unverified(row)
         yield item.number, rows
+
+
+UNVERIFIED_NOTE = "records unverified (their gzip member failed its CRC check)"
+
+
+def _in_ranges(ranges: list[tuple[int, int]], began: int, ended: int | None) -> bool:
+    """Whether a record that spans ``(began, ended]`` of the decompressed stream touches
+    one of ``ranges``; a record whose end is unknown might, so it counts as touching."""
+    if ended is None:
+        return True
+    return any(began < end and ended > start for start, end in ranges)
+
+
+def _flag_unverified(row: dict[str, Any]) -> None:
+    """Mark a row as read from data whose checksum failed: kept, but not vouched for
+    (as EVTX marks a chunk whose checksum failed, ``unmapped.evtx_integrity``)."""
+    unmapped = row.get("unmapped")
+    if isinstance(unmapped, str):
+        try:
+            unmapped = orjson.loads(unmapped)
+        except orjson.JSONDecodeError:
+            unmapped = {"text": unmapped}
+    if not isinstance(unmapped, dict):
+        unmapped = {} if unmapped is None else {"value": unmapped}
+    row["unmapped"] = {**unmapped, "compressed_integrity": "unverified"}
 
 
 def _pump(

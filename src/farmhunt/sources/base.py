@@ -88,6 +88,9 @@ class Stream:
     options: dict[str, Any] = field(default_factory=dict)
     """The user's parser options, plus ``imported_at`` (when the import began) from the
     pipeline. Parsers read the keys they know and ignore the rest."""
+    unverified: list[tuple[int, int]] = field(default_factory=list)
+    """Decompressed byte ranges whose gzip member failed its CRC check: records read from
+    them are stored flagged ``unmapped.compressed_integrity = "unverified"``."""
     notes: Counter[str] = field(default_factory=Counter)
     """Things framing passed over that are not records (NUL padding …), counted for the
     file's result line: skipped quietly, but never silently."""

@@ -78,6 +78,10 @@ class _Tolerant(io.RawIOBase):
     for a truncated stream, ``zlib.error``/``LZMAError``/an errno-less ``OSError`` for
     corrupt data) only once everything decoded before the damage has been returned,
     so reading with ``read1`` (one decompression step per call) loses none of it.
+
+    A gzip member whose CRC (or length) check fails has been decoded whole, but its
+    content cannot be vouched for: its decompressed range is noted in ``unverified``
+    and reading goes on with the next member.
     """
 
     def __init__(self, inner: IO[bytes], raw: IO[bytes], kind: str) -> None:
@@ -86,15 +90,43 @@ class _Tolerant(io.RawIOBase):
         self.last_byte = b""
         self.total = 0
         """Decompressed bytes returned so far."""
+        self.unverified: list[tuple[int, int]] = []
+        """Decompressed ``[start, end)`` ranges of gzip members that failed their check."""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
-        if self.damage is not None:
-            return 0
+        while self.damage is None:
+            try:
+                return self._readinto(target)
+            except gzip.BadGzipFile as exc:
+                if not self._next_member(exc):
+                    self.damage = f"compressed stream damaged ({self.kind}: {exc})"
+        return 0
+
+    def _next_member(self, exc: gzip.BadGzipFile) -> bool:
+        """Note the member that failed its check and move on to the next one; False
+        when the failure is not a member check, or Python's reader cannot go on."""
+        text = str(exc)
+        if not (text.startswith("CRC check failed") or text.startswith("Incorrect length")):
+            return False
+        reader = getattr(getattr(self._inner, "_buffer", None), "raw", None)
+        size = getattr(reader, "_stream_size", None)
+        factory = getattr(reader, "_decomp_factory", None)
+        if not isinstance(size, int) or factory is None:
+            return False
+        self.unverified.append((self.total - size, self.total))
+        # what gzip's own reader does after a sound member (private, hence the checks)
+        reader._new_member = True  # type: ignore[union-attr]
+        reader._decompressor = factory(**reader._decomp_args)  # type: ignore[union-attr]
+        return True
+
+    def _readinto(self, target: Any) -> int:
         try:
             data = self._inner.read1(len(target))  # type: ignore[attr-defined]
+        except gzip.BadGzipFile:
+            raise
         except EOFError:
             self.damage = (
                 f"compressed stream truncated ({self.kind} data ends before its end marker)"
@@ -134,6 +166,11 @@ class DecompressedReader(io.BufferedReader):
     def total(self) -> int:
         """Decompressed bytes read from the file so far (some may still be buffered)."""
         return cast(_Tolerant, self.raw).total
+
+    @property
+    def unverified(self) -> list[tuple[int, int]]:
+        """Decompressed ranges whose gzip member failed its CRC or length check."""
+        return cast(_Tolerant, self.raw).unverified
 
     @property
     def damage(self) -> str | None:
