@@ -146,3 +146,16 @@ def test_duplicated_key_in_an_array_element_is_quarantined(tmp_path: Path) -> No
     assert pids(tmp_path / "ws") == [1000] and result.rejected == 1
     [(number, reason, _)] = _quarantine(tmp_path / "ws")
     assert number == 2 and "'activity_id' appears twice" in reason
+
+
+def test_default_limit_quarantines_a_12_mb_record_and_reads_on(tmp_path: Path) -> None:
+    # a 12 MB record cost 800 MB of memory to store; the default limit now refuses it
+    big = ocsf_event(1)
+    big["process"]["cmd_line"] = "A" * 12_000_000
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(_events(0) + ndjson([big]).encode() + _events(2))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert pids(tmp_path / "ws") == [1000, 1002]
+    [(number, reason, text)] = _quarantine(tmp_path / "ws")
+    assert number == 2 and "larger than the 8,388,608-byte limit" in reason
+    assert result.rejected == 1 and len(text) <= 4096

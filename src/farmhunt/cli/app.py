@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from farmhunt import __version__
+from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES
 
 app = typer.Typer(
     name="farmhunt",
@@ -55,7 +56,7 @@ def ingest(
     ] = None,
     max_record_bytes: Annotated[
         int, typer.Option(help="Largest record accepted; larger ones are quarantined.")
-    ] = 16 * 1024 * 1024,
+    ] = DEFAULT_MAX_RECORD_BYTES,
     column_map: Annotated[
         str | None,
         typer.Option(

@@ -17,6 +17,7 @@ from typing import IO, Any, cast
 
 import orjson
 
+from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES as DEFAULT_MAX_RECORD_BYTES
 from farmhunt.sources.base import RawRecord, Rejected, Stream
 from farmhunt.sources.compressed import DecompressedReader as DecompressedReader
 from farmhunt.sources.compressed import compression_of as compression_of
@@ -37,7 +38,6 @@ from farmhunt.sources.sniffing import json_layout as json_layout
 from farmhunt.sources.sniffing import records_past_head as records_past_head
 from farmhunt.sources.sniffing import sample_json_records as sample_json_records
 
-DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 QUARANTINE_TEXT_BYTES = 4096
 """How much of a rejected record's text quarantine keeps (enough to see what it was)."""
 

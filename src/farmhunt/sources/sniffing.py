@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import orjson
 
+from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES
 from farmhunt.sources.json_split import items_prefix, parse_record, split_document, unwrap
 
 HEAD_BYTES = 64 * 1024
@@ -108,35 +109,32 @@ SNIFF_READ_BYTES = 64 * 1024 * 1024
 """How far past the head sniffing reads for a whole record when the head has none."""
 
 
-SNIFF_FIRST_LINE_BYTES = 4 * 1024 * 1024
-"""A line up to this size is read whole for sniffing; a longer one is passed over."""
-
-
 def records_past_head(binary: IO[bytes], head: bytes, limit: int = 20) -> list[Any]:
     """Records of a file whose head held no whole one (its first line is longer than the
     head), so that one big record does not hide a file's format.
 
-    The first line is read whole when it is not too big; later lines are read in
-    bounded pieces (a line longer than the head is passed over without being held),
-    and reading stops after ``SNIFF_READ_BYTES``.
+    Lines up to the default record limit are read whole (a longer one is passed over
+    without being held); reading stops after ``SNIFF_READ_BYTES``, or once the records
+    kept add up to one record limit.
     """
     records: list[Any] = []
-    budget = SNIFF_READ_BYTES
-    pending: bytes | None = head.lstrip(b"\xef\xbb\xbf\x00")  # the head ends inside it
+    budget, held = SNIFF_READ_BYTES, 0
+    pending: bytearray | None = bytearray(head.lstrip(b"\xef\xbb\xbf\x00"))  # cut line
     in_line = True
-    while budget > 0 and len(records) < limit:
+    while budget > 0 and held < DEFAULT_MAX_RECORD_BYTES and len(records) < limit:
         piece = binary.readline(HEAD_BYTES + 1)
         budget -= len(piece)
         ended = not piece or piece.endswith(b"\n")
         if not in_line and not ended:  # a line longer than the head begins
-            in_line, pending = True, b""
+            in_line, pending = True, bytearray()
         if in_line:
             if pending is not None:
-                fits = len(pending) + len(piece) <= SNIFF_FIRST_LINE_BYTES
-                pending = pending + piece if fits else None
+                pending += piece
+                if len(pending) > DEFAULT_MAX_RECORD_BYTES:
+                    pending = None  # too big to be a record: pass over the rest
             if not ended:
                 continue
-            line, in_line, pending = pending or b"", False, None
+            line, in_line, pending = bytes(pending or b""), False, None
         else:
             line = piece
         try:
@@ -144,6 +142,7 @@ def records_past_head(binary: IO[bytes], head: bytes, limit: int = 20) -> list[A
         except orjson.JSONDecodeError:
             value = None
         if isinstance(value, (dict, list)):
+            held += len(line)
             inner = unwrap(value)
             records.extend(inner[:limit] if inner is not None else [value])
         if not piece:
