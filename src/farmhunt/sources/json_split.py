@@ -311,8 +311,9 @@ def duplicated_key(data: bytes, value: Any) -> str | None:
     parsed value has keys; only then is it parsed again, watching every object's
     pairs.
     """
-    if data.count(b'":') <= _keys(value):
-        return None
+    ends = data.count(b'":')
+    if ends <= (len(value) if type(value) is dict else 0) or ends <= _keys(value):
+        return None  # the first test settles flat records without walking them
     found: list[str] = []
 
     def watch(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
