@@ -159,3 +159,29 @@ def test_default_limit_quarantines_a_12_mb_record_and_reads_on(tmp_path: Path) -
     [(number, reason, text)] = _quarantine(tmp_path / "ws")
     assert number == 2 and "larger than the 8,388,608-byte limit" in reason
     assert result.rejected == 1 and len(text) <= 4096
+
+
+def _utf16(text: str, broken_line: int) -> bytes:
+    """UTF-16-LE text (as PowerShell writes it) with a lone surrogate in one line."""
+    lines = text.encode("utf-16-le").split("\n".encode("utf-16-le"))
+    lines[broken_line] = lines[broken_line][:20] + b"\x00\xdc" + lines[broken_line][20:]
+    return b"\xff\xfe" + "\n".encode("utf-16-le").join(lines)
+
+
+def test_a_broken_utf16_character_costs_its_line_only(tmp_path: Path) -> None:
+    sample = tmp_path / "x.jsonl"
+    sample.write_bytes(_utf16(ndjson([ocsf_event(i) for i in range(3)]), 1))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert pids(tmp_path / "ws") == [1000, 1002] and result.rejected == 1
+    [(number, reason, _)] = _quarantine(tmp_path / "ws")
+    assert number == 2 and "not valid utf-16" in reason
+
+
+def test_a_broken_utf16_character_costs_its_array_element_only(tmp_path: Path) -> None:
+    text = "[\n" + ",\n".join(json.dumps(ocsf_event(i)) for i in range(3)) + "\n]\n"
+    sample = tmp_path / "x.json"
+    sample.write_bytes(_utf16(text, 2))
+    [result] = ingest(tmp_path / "ws", sample)
+    assert pids(tmp_path / "ws") == [1000, 1002] and result.rejected == 1
+    [(number, reason, _)] = _quarantine(tmp_path / "ws")
+    assert number == 2 and "invalid JSON at line 3" in reason

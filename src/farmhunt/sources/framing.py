@@ -174,16 +174,37 @@ def _skip_nul_run(binary: IO[bytes], line: bytes, limit: int) -> tuple[bytes, in
     return rest, skipped
 
 
+BAD_TEXT = "farmhunt-bad-text"
+"""A decoding error handler that marks an undecodable sequence with a lone surrogate
+(which no valid UTF-16 decodes to) instead of raising, so that one broken character
+costs its own line or record, not the rest of the file."""
+_MARK = "\udcff"
+
+
+def _mark_bad_text(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _MARK, exc.end
+
+
+codecs.register_error(BAD_TEXT, _mark_bad_text)
+
+
 def _iter_transcoded_lines(
     stream: Stream,
 ) -> Iterator[tuple[int, bytes | None, int | None, str | None]]:
-    text = io.TextIOWrapper(stream.binary, encoding=stream.encoding, errors="strict", newline="")
+    text = io.TextIOWrapper(stream.binary, encoding=stream.encoding, errors=BAD_TEXT, newline="")
     number = 0
     try:
         for line in text:
             number += 1
             stripped = line.rstrip("\r\n")
             if not stripped.strip():
+                continue
+            if _MARK in stripped:
+                reason = f"not valid {stream.encoding} (a broken character); re-export the log"
+                bad = stripped.encode("utf-8", "replace")[:QUARANTINE_TEXT_BYTES]
+                yield number, bad, None, reason
                 continue
             encoded = stripped.encode("utf-8")
             if len(encoded) > stream.max_record_bytes:
@@ -331,10 +352,10 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
 
 
 class _Utf8Reencoder(io.RawIOBase):
-    """A binary stream that turns UTF-16 input into UTF-8 for ijson, chunk by chunk."""
+    """A binary stream that turns UTF-16 input into UTF-8 for the splitter, chunk by chunk."""
 
     def __init__(self, binary: IO[bytes], encoding: str) -> None:
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=BAD_TEXT)
         self._binary = binary
         self._buffer = b""
 
@@ -346,7 +367,8 @@ class _Utf8Reencoder(io.RawIOBase):
             chunk = self._binary.read(1 << 16)
             final = not chunk
             text = self._decoder.decode(chunk, final=final)
-            self._buffer = text.lstrip("\ufeff").encode("utf-8")
+            # a broken character stays broken (invalid UTF-8): only its record fails
+            self._buffer = text.lstrip("\ufeff").encode("utf-8", "surrogatepass")
             if final:
                 break
         size = min(len(target), len(self._buffer))

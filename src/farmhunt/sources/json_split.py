@@ -289,15 +289,18 @@ def _scalar(source: _Buffer, line: int, max_bytes: int) -> Piece:
 
 def parse_record(data: bytes) -> Any:
     """One record's JSON value. orjson first; what it refuses but JSON writers do emit
-    (integers beyond 64 bits, NaN) gets a second chance with the standard library.
-    Raises ValueError (with orjson's message) when neither reads it."""
+    (Python's ``NaN`` and ``Infinity``) gets a second chance with the standard library,
+    if the value can be written back as JSON for evidence (no lone surrogate, no
+    integer beyond 64 bits). Raises ValueError (with orjson's message) otherwise."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         try:
-            return json.loads(data)
-        except (ValueError, RecursionError):
+            value = json.loads(data.decode("utf-8"))
+            orjson.dumps(value)
+        except (ValueError, RecursionError, TypeError):
             raise ValueError(str(exc)) from None
+        return value
 
 
 def duplicated_key(data: bytes, value: Any) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from farmhunt.sources import json_split
-from farmhunt.sources.json_split import split_document
+from farmhunt.sources.json_split import parse_record, split_document
 
 _TRICKY = [1, -9223372036854775808, 'a]b}"', "q\\x", None, True, 2.5, "{[", ""]
 
@@ -62,3 +62,24 @@ def test_an_oversized_string_is_passed_over_without_holding_it(
     assert [p.error is not None for p in pieces] == [True, False]
     assert pieces[0].data.startswith(b'{"a": "x') and len(pieces[0].data) == 4096
     assert pieces[1].parsed == ({"b": 1},)
+
+
+@pytest.mark.parametrize(
+    ("data", "value"),
+    [
+        (b'{"Keywords": -9223372036854775808}', {"Keywords": -9223372036854775808}),
+        (b'{"ratio": NaN, "n": 1}', None),  # Python's json writes NaN: read, not refused
+        (b'{"user": "\\ud800"}', ValueError),  # a lone surrogate cannot be stored
+        (b'{"user": "\xed\xb3\xbf"}', ValueError),
+    ],
+)
+def test_parse_record_reads_what_writers_emit_and_refuses_what_cannot_be_kept(
+    data: bytes, value: Any
+) -> None:
+    if value is ValueError:
+        with pytest.raises(ValueError):
+            parse_record(data)
+    elif value is None:
+        assert parse_record(data)["n"] == 1
+    else:
+        assert parse_record(data) == value
