@@ -70,3 +70,17 @@ def test_truncated_gzip_then_the_whole_file_adds_exactly_the_missing_records(
     assert pids(tmp_path / "ws") == [1000 + i for i in range(400)]
     after = _uids(tmp_path / "ws")
     assert all(after[pid] == uid for pid, uid in before.items())
+
+
+def test_truncated_gzip_json_array_then_the_whole_file_adds_the_missing_records(
+    tmp_path: Path,
+) -> None:
+    whole = gzip.compress(json.dumps([ocsf_event(i) for i in range(400)], indent=1).encode())
+    log = tmp_path / "events.json.gz"
+    log.write_bytes(whole[: len(whole) // 2])
+    [first] = ingest(tmp_path / "ws", log)
+    assert first.rejected == 1 and 0 < first.stored < 400
+    log.write_bytes(whole)
+    [second] = ingest(tmp_path / "ws", log)
+    assert second.stored == 400 - first.stored
+    assert pids(tmp_path / "ws") == [1000 + i for i in range(400)]
