@@ -115,11 +115,6 @@ def test_the_ingest_line_shows_read_stored_and_quarantined(tmp_path: Path) -> No
     assert accounting(result) == "4 records read, 3 stored (5 events), 1 quarantined"
 
 
-@pytest.mark.xfail(
-    reason="ijson stops at a 64-bit negative integer (issue 14 item 1; the framing fix "
-    "is separate): this test shows the accounting catches it",
-    strict=False,
-)
 def test_a_framing_that_stops_early_is_caught(tmp_path: Path) -> None:
     """NXLog writes ``Keywords`` as a signed 64-bit integer: one such value in a JSON
     array ended the framing, and the records after it vanished without a count."""

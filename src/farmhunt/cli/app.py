@@ -11,6 +11,7 @@ from rich.console import Console
 
 from farmhunt import __version__
 from farmhunt.cli.failure import DEBUG_KEY, FailureGroup
+from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES
 
 app = typer.Typer(
     name="farmhunt",
@@ -65,7 +66,7 @@ def ingest(
     ] = None,
     max_record_bytes: Annotated[
         int, typer.Option(help="Largest record accepted; larger ones are quarantined.")
-    ] = 16 * 1024 * 1024,
+    ] = DEFAULT_MAX_RECORD_BYTES,
     column_map: Annotated[
         str | None,
         typer.Option(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from farmhunt.sources.framing import open_decompressed
+from farmhunt.sources.compressed import DecompressedReader, open_decompressed
 
 
 @dataclass
@@ -17,6 +17,8 @@ class Fingerprint:
     size: int
     prefixes: dict[int, str] = field(default_factory=dict)
     """sha256 of the first N bytes, for each N asked for (to recognise appended logs)."""
+    unverified: list[tuple[int, int]] = field(default_factory=list)
+    """Decompressed ranges of gzip members that failed their CRC check."""
 
 
 HEAD_IDENTITY_BYTES = 4096
@@ -41,6 +43,8 @@ def fingerprint(path: str, prefix_sizes: list[int] | None = None) -> Fingerprint
 
     A truncated or corrupt compressed file is hashed up to its damage (the reader ends
     there instead of raising), so it can still be planned, imported and recognised.
+    Reading it all once is also how gzip members that fail their CRC check are known
+    before any of their records is stored (``unverified``).
     """
     wanted = sorted(set(prefix_sizes or []))
     digest = hashlib.sha256()
@@ -63,9 +67,11 @@ def fingerprint(path: str, prefix_sizes: list[int] | None = None) -> Fingerprint
                 prefixes[wanted.pop(0)] = digest.copy().hexdigest()
             while wanted and wanted[0] < size:
                 wanted.pop(0)
+        unverified = binary.unverified if isinstance(binary, DecompressedReader) else []
     return Fingerprint(
         head_sha256=_head_identity(head),
         content_sha256=digest.hexdigest(),
         size=size,
         prefixes=prefixes,
+        unverified=list(unverified),
     )

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from farmhunt.ingest.accounting import Tally
@@ -39,12 +40,8 @@ from farmhunt.sources.base import (
     Row,
     Stream,
 )
-from farmhunt.sources.framing import (
-    DEFAULT_MAX_RECORD_BYTES,
-    compression_of,
-    open_decompressed,
-    short_text,
-)
+from farmhunt.sources.compressed import compression_of, open_decompressed
+from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, short_text
 from farmhunt.sources.notlog import not_a_log
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
@@ -245,6 +242,8 @@ class Job:
     size: int
     length: int
     """Bytes of decompressed content (``size`` is the file's size on disk)."""
+    unverified: list[tuple[int, int]] = field(default_factory=list)
+    """Decompressed ranges of gzip members that failed their CRC check."""
 
 
 @dataclass
@@ -263,6 +262,8 @@ class Outcome:
     seconds: float = 0.0
     """Time spent reading and normalizing (set by a worker process, which the parent's
     clock cannot see)."""
+    notes: Counter[str] = field(default_factory=Counter)
+    """What framing passed over that is not a record (:attr:`Stream.notes`)."""
 
 
 Settle = Callable[..., None]
@@ -401,6 +402,7 @@ def plan_file(
         status,
         os.path.getsize(path),
         print_.size,
+        print_.unverified,
     )
 
 
@@ -425,8 +427,22 @@ def produce(
                 job.encoding,
                 options.max_record_bytes,
                 {**options.parser_options, "imported_at": datetime.now(UTC)},
+                unverified=job.unverified,
             )
-            _pump(parser, stream, job.head, job.start, writer, options, counter, progress, job.size)
+            try:
+                _pump(
+                    parser,
+                    stream,
+                    job.head,
+                    job.start,
+                    writer,
+                    options,
+                    counter,
+                    progress,
+                    job.size,
+                )
+            finally:
+                outcome.notes = stream.notes
         writer.flush()
     except KeyboardInterrupt:
         writer.flush()
@@ -465,6 +481,9 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
         result.message = f"resumed after record {job.start:,}"
     elif job.status == "appended":
         result.message = f"appended lines after record {job.start:,}"
+    notes = "; ".join(f"{count:,} {what}" for what, count in sorted(outcome.notes.items()))
+    if notes:
+        result.message = f"{result.message}; {notes}" if result.message else notes
     return result
 
 
@@ -483,7 +502,9 @@ def iter_results(
     plausible range (:mod:`farmhunt.timerange`).
     """
     upto = latest()
+    read_to = 0  # where the previous record ended in the decompressed stream
     for item in parser.frame(stream):
+        began, read_to = read_to, item.end_offset if item.end_offset is not None else read_to
         if item.number <= start:
             if on_skip is not None:
                 on_skip(item.number)
@@ -513,7 +534,36 @@ def iter_results(
             continue
         for sub, (_table, row) in enumerate(rows, 1):
             _complete(row, item, sub, head_sha, parser, stream.display_name)
+        if stream.unverified and _in_ranges(stream.unverified, began, item.end_offset):
+            stream.notes[UNVERIFIED_NOTE] += 1
+            for _table, row in rows:
+                _flag_unverified(row)
         yield item.number, rows
+
+
+UNVERIFIED_NOTE = "records unverified (their gzip member failed its CRC check)"
+
+
+def _in_ranges(ranges: list[tuple[int, int]], began: int, ended: int | None) -> bool:
+    """Whether a record that spans ``(began, ended]`` of the decompressed stream touches
+    one of ``ranges``; a record whose end is unknown might, so it counts as touching."""
+    if ended is None:
+        return True
+    return any(began < end and ended > start for start, end in ranges)
+
+
+def _flag_unverified(row: dict[str, Any]) -> None:
+    """Mark a row as read from data whose checksum failed: kept, but not vouched for
+    (as EVTX marks a chunk whose checksum failed, ``unmapped.evtx_integrity``)."""
+    unmapped = row.get("unmapped")
+    if isinstance(unmapped, str):
+        try:
+            unmapped = orjson.loads(unmapped)
+        except orjson.JSONDecodeError:
+            unmapped = {"text": unmapped}
+    if not isinstance(unmapped, dict):
+        unmapped = {} if unmapped is None else {"value": unmapped}
+    row["unmapped"] = {**unmapped, "compressed_integrity": "unverified"}
 
 
 def _pump(
@@ -545,6 +595,8 @@ def _pump(
             if isinstance(outcome, Rejected):
                 writer.reject(outcome.number, outcome.reason, outcome.text)
                 fate.rejected = True
+                if not outcome.consumed:
+                    continue  # an import that extends this file reads the record again
             else:
                 for table, row in outcome:
                     writer.add(table, row, number)

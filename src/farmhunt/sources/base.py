@@ -14,9 +14,17 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
+
+DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024
+"""The largest record read unless the user raises it (``--max-record-bytes``).
+
+Reading a record costs many times its size (its bytes, the parsed value, the stored
+text, the row and its Arrow column): a 12 MB record took 800 MB, six of them 1.5 GB.
+A larger record is quarantined with its size and beginning instead."""
 
 Row = tuple[str, dict[str, Any]]
 """One output row: (table name, {flattened OCSF column: value})."""
@@ -45,6 +53,9 @@ class Rejected:
     reason: str
     text: str = ""
     end_offset: int | None = None
+    consumed: bool = True
+    """False when the record may still be read whole later (the part of a compressed
+    file cut short): an import that extends this one then reads it again."""
 
 
 class RecordError(ValueError):
@@ -84,6 +95,12 @@ class Stream:
     options: dict[str, Any] = field(default_factory=dict)
     """The user's parser options, plus ``imported_at`` (when the import began) from the
     pipeline. Parsers read the keys they know and ignore the rest."""
+    unverified: list[tuple[int, int]] = field(default_factory=list)
+    """Decompressed byte ranges whose gzip member failed its CRC check: records read from
+    them are stored flagged ``unmapped.compressed_integrity = "unverified"``."""
+    notes: Counter[str] = field(default_factory=Counter)
+    """Things framing passed over that are not records (NUL padding …), counted for the
+    file's result line: skipped quietly, but never silently."""
 
 
 FrameFn = Callable[["Parser", Stream], Iterator[RawRecord | Rejected]]
@@ -95,13 +112,13 @@ def _guarded(frame: FrameFn) -> FrameFn:
     The decompressing reader ends a damaged stream early instead of raising; this wrapper
     (applied to every parser's ``frame`` by :meth:`Parser.__init_subclass__`) turns that
     early end into one quarantine record after the good records
-    (:func:`~farmhunt.sources.framing.end_damaged`). Uncompressed files, and a ``frame``
+    (:func:`~farmhunt.sources.compressed.end_damaged`). Uncompressed files, and a ``frame``
     called by another parser's ``frame``, are passed through untouched.
     """
 
     @functools.wraps(frame)
     def framed(self: Parser, stream: Stream) -> Iterator[RawRecord | Rejected]:
-        from farmhunt.sources.framing import DecompressedReader, end_damaged
+        from farmhunt.sources.compressed import DecompressedReader, end_damaged
 
         binary = stream.binary
         if not isinstance(binary, DecompressedReader) or binary.guarded:

@@ -1,4 +1,4 @@
-"""Reading bytes into records: decompression, encodings, lines and JSON layouts.
+"""Reading bytes into records: encodings, lines and JSON layouts.
 
 Users export the same events in many wrappers: NDJSON, one JSON array, an API page
 (``{"value": [...]}``, ``{"items": [...]}``, ``{"records": [...]}``), concatenated
@@ -9,230 +9,52 @@ the file size and a broken record costs only itself.
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import io
-import lzma
-import weakref
-import zlib
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from typing import IO, Any, cast
 
-import ijson
 import orjson
 
+from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES as DEFAULT_MAX_RECORD_BYTES
 from farmhunt.sources.base import RawRecord, Rejected, Stream
+from farmhunt.sources.compressed import DecompressedReader as DecompressedReader
+from farmhunt.sources.compressed import compression_of as compression_of
+from farmhunt.sources.compressed import end_damaged as end_damaged
+from farmhunt.sources.compressed import open_decompressed as open_decompressed
+from farmhunt.sources.compressed import read_position as read_position
+from farmhunt.sources.json_split import (
+    duplicated_key,
+    items_prefix,
+    parse_record,
+    split_document,
+    unwrap,
+)
+from farmhunt.sources.sniffing import HEAD_BYTES as HEAD_BYTES
+from farmhunt.sources.sniffing import decode_head as decode_head
+from farmhunt.sources.sniffing import detect_encoding as detect_encoding
+from farmhunt.sources.sniffing import json_layout as json_layout
+from farmhunt.sources.sniffing import records_past_head as records_past_head
+from farmhunt.sources.sniffing import sample_json_records as sample_json_records
 
-HEAD_BYTES = 64 * 1024
-DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 QUARANTINE_TEXT_BYTES = 4096
 """How much of a rejected record's text quarantine keeps (enough to see what it was)."""
 
-WRAPPER_KEYS = ("value", "items", "records", "Records", "data", "results", "logs")
-"""Keys under which API exports nest their list of events, tried in this order."""
 
-_WRAPPER_SET = frozenset(WRAPPER_KEYS)
-
-_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
-
-_OPEN_FILES: weakref.WeakValueDictionary[str, IO[bytes]] = weakref.WeakValueDictionary()
-"""The on-disk file most recently opened by :func:`open_decompressed`, per path."""
-
-
-def read_position(path: str) -> int | None:
-    """How many bytes of ``path`` as stored on disk (compressed, for a compressed file) the
-    reader this process has open on it has consumed; None when it has none open.
-
-    For progress bars: a file's size is the total, this is how far reading has come.
-    """
-    handle = _OPEN_FILES.get(path)
-    if handle is None or handle.closed:
-        return None
-    try:
-        return handle.tell()
-    except (OSError, ValueError):
-        return None
-
-
-def compression_of(head: bytes) -> str | None:
-    """Name the compression a file's first bytes announce, if any."""
-    for magic, name in _MAGIC.items():
-        if head.startswith(magic):
-            return name
-    return None
-
-
-def open_decompressed(path: str) -> IO[bytes]:
-    """Open ``path`` for binary reading, transparently decompressing gzip, bzip2 or xz.
-
-    A compressed file comes back as a :class:`DecompressedReader`: a damaged or
-    truncated stream ends early instead of raising, and says why in ``damage``.
-    """
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    kind = compression_of(raw.read(6))
-    raw.seek(0)
-    _OPEN_FILES[path] = raw
-    inner: IO[bytes]
-    if kind == "gzip":
-        inner = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
-    elif kind == "bzip2":
-        inner = cast(IO[bytes], bz2.BZ2File(raw, mode="rb"))
-    elif kind == "xz":
-        inner = cast(IO[bytes], lzma.LZMAFile(raw, mode="rb"))  # noqa: SIM115
-    else:
-        return raw
-    return cast(IO[bytes], DecompressedReader(_Tolerant(inner, raw, kind), 1 << 20))
-
-
-class _Tolerant(io.RawIOBase):
-    """A decompressor's output that ends at the first damage instead of raising.
-
-    A log copied while it was still being written, or cut short by a full disk, ends
-    before the compressor's end-of-stream marker. The decompressors raise (``EOFError``
-    for a truncated stream, ``zlib.error``/``LZMAError``/an errno-less ``OSError`` for
-    corrupt data) only once everything decoded before the damage has been returned,
-    so reading with ``read1`` (one decompression step per call) loses none of it.
-    """
-
-    def __init__(self, inner: IO[bytes], raw: IO[bytes], kind: str) -> None:
-        self._inner, self._raw, self.kind = inner, raw, kind
-        self.damage: str | None = None
-        self.last_byte = b""
-        self.total = 0
-        """Decompressed bytes returned so far."""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        if self.damage is not None:
-            return 0
-        try:
-            data = self._inner.read1(len(target))  # type: ignore[attr-defined]
-        except EOFError:
-            self.damage = (
-                f"compressed stream truncated ({self.kind} data ends before its end marker)"
-            )
-            return 0
-        except (zlib.error, lzma.LZMAError) as exc:
-            self.damage = f"compressed stream damaged ({self.kind}: {exc})"
-            return 0
-        except OSError as exc:
-            if exc.errno is not None:
-                raise  # a real I/O error: not the content's fault
-            self.damage = f"compressed stream damaged ({self.kind}: {exc})"
-            return 0
-        size = len(data)
-        if size:
-            target[:size] = data
-            self.last_byte = data[-1:]
-            self.total += size
-        return size
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._inner.close()
-            finally:
-                self._raw.close()
-        super().close()
-
-
-class DecompressedReader(io.BufferedReader):
-    """The buffered, decompressed view of a compressed file (see :func:`open_decompressed`)."""
-
-    guarded = False
-    """Set once a parser's framing reports this stream's damage (see :func:`end_damaged`)."""
-
-    @property
-    def total(self) -> int:
-        """Decompressed bytes read from the file so far (some may still be buffered)."""
-        return cast(_Tolerant, self.raw).total
-
-    @property
-    def damage(self) -> str | None:
-        """Why the stream ended early (truncated or corrupt), or None if it ended cleanly."""
-        return cast(_Tolerant, self.raw).damage
-
-    @property
-    def ended_mid_line(self) -> bool:
-        """Whether the data before the damage ends inside a line (no final newline)."""
-        last = cast(_Tolerant, self.raw).last_byte
-        return bool(last) and last != b"\n"
-
-
-def end_damaged(
-    items: Iterator[RawRecord | Rejected], reader: DecompressedReader, line_oriented: bool
-) -> Iterator[RawRecord | Rejected]:
-    """Pass a framer's records through, ending a damaged stream with one quarantine record.
-
-    The framer sees a truncated stream as a clean end of file, so its last record may be
-    the one the damage cut in two. That record, if it can be told (it ends exactly where
-    the decoded data ends, without its newline; or the framer rejected it), becomes the
-    quarantine record that names the damage; otherwise one is added after the last record.
-    Every record before the damage is passed on untouched.
-    """
-    last: RawRecord | Rejected | None = None
-    for item in items:
-        if last is not None:
-            yield last
-        last = item
-    damage = reader.damage
-    if damage is None:
-        if last is not None:
-            yield last
-        return
-    lost = "the records before it are kept, the rest of the file is lost"
-    if last is None:
-        yield Rejected(1, f"{damage} before the first record; {lost}")
-        return
-    if last.end_offset is not None:
-        cut = reader.ended_mid_line and last.end_offset == reader.total
-    else:
-        cut = isinstance(last, Rejected) or (line_oriented and reader.ended_mid_line)
-    if cut:
-        yield Rejected(last.number, f"{damage} in record {last.number}; {lost}", last.text)
-        return
-    yield last
-    yield Rejected(last.number + 1, f"{damage} after record {last.number}; {lost}")
-
-
-def detect_encoding(head: bytes) -> str | None:
-    """Guess a text encoding from a byte-order mark or NUL patterns; None for binary."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16"
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    sample = head[:4096]
-    if not sample:
-        return "utf-8"
-    if b"\x00" in sample:
-        even, odd = sample[0::2], sample[1::2]
-        if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.1:
-            return "utf-16-le"
-        if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.1:
-            return "utf-16-be"
-        return None
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    if controls > len(sample) * 0.05:
-        return None
-    return "utf-8"
-
-
-def decode_head(head: bytes, encoding: str) -> str:
-    """Decode a file's head, tolerating a multi-byte character cut at the end."""
-    return head.decode(encoding, errors="replace")
-
-
-def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, str | None]]:
+def iter_lines(
+    stream: Stream, complete: Callable[[bytes], bool] | None = None
+) -> Iterator[tuple[int, bytes | None, int | None, str | None]]:
     """Yield ``(line_number, utf8_line, end_offset, error)`` for each non-empty line.
 
     Lines longer than ``stream.max_record_bytes`` are skipped without being held in
     memory and reported with an error; lines that are not valid UTF-8 are reported
     too. UTF-16 input is transcoded (its offsets are then unknown).
+
+    The last line of a plain file, when it has no newline, is a live log's line still
+    being written: it is left for the import that reads the file once it has grown
+    (noted in ``stream.notes``, neither stored, quarantined nor counted as read),
+    unless ``complete`` says it is whole (an NDJSON line that parses).
     """
     if stream.encoding.startswith("utf-16"):
         yield from _iter_transcoded_lines(stream)
@@ -248,6 +70,12 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
         line = binary.readline(limit + 1)
         if not line:
             return
+        if line[0] == 0:  # integer tests: this loop runs once per line of every log
+            line, skipped = _skip_nul_run(binary, line, limit)
+            offset += skipped
+            note_nuls(stream, skipped)
+            if not line:
+                return
         number += 1
         offset += len(line)
         if len(line) > limit and not line.endswith(b"\n"):
@@ -271,7 +99,22 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
                 ),
             )
             continue
+        if (
+            line[-1] != 10  # no newline: the last line, maybe still being written
+            and len(line) <= limit
+            and not isinstance(binary, DecompressedReader)
+            and line.strip(b" \t\r\x00")
+            and not (complete is not None and complete(line))
+        ):
+            stream.notes[UNFINISHED_NOTE] += 1
+            return
         stripped = line.rstrip(b"\r\n")
+        if 0 in stripped:
+            fragments = [part for part in _NUL_RUN.split(stripped) if part.strip()]
+            note_nuls(stream, stripped.count(b"\x00"))
+            for fragment in fragments[:-1]:
+                yield number, fragment, None, _CUT_BY_NULS
+            stripped = fragments[-1] if fragments else b""
         if not stripped.strip():
             continue
         if stripped.isascii():  # valid UTF-8 already; checked without decoding
@@ -293,16 +136,75 @@ def iter_lines(stream: Stream) -> Iterator[tuple[int, bytes | None, int | None, 
         yield number, stripped, offset, None
 
 
+UNFINISHED_NOTE = "unfinished last line (no newline yet) left for the next import"
+"""The :attr:`Stream.notes` key of a live log's last line, still being written."""
+
+_NUL_RUN = re.compile(rb"\x00+")
+_CUT_BY_NULS = (
+    "line cut short by a run of NUL bytes (the log was truncated while it was being "
+    "written); the text after the NULs is read as the next record"
+)
+NUL_NOTE = "NUL bytes skipped"
+"""The :attr:`Stream.notes` key counting NUL padding passed over (copytruncate rotation
+leaves the file's old length as a run of NULs before the next line)."""
+
+
+def note_nuls(stream: Stream, count: int) -> None:
+    if count:
+        stream.notes[NUL_NOTE] += count
+
+
+def _skip_nul_run(binary: IO[bytes], line: bytes, limit: int) -> tuple[bytes, int]:
+    """The line that follows a run of NULs starting ``line``, and how many NULs were passed.
+
+    The run can be longer than any record (a big log truncated under its writer), so it
+    is read past in pieces; the line after it is then completed up to the record limit.
+    """
+    skipped = 0
+    while True:
+        rest = line.lstrip(b"\x00")
+        skipped += len(line) - len(rest)
+        if rest:
+            break
+        line = binary.readline(limit + 1)
+        if not line:
+            return b"", skipped
+    if not rest.endswith(b"\n") and len(line) > limit:
+        rest += binary.readline(limit + 1 - len(rest))
+    return rest, skipped
+
+
+BAD_TEXT = "farmhunt-bad-text"
+"""A decoding error handler that marks an undecodable sequence with a lone surrogate
+(which no valid UTF-16 decodes to) instead of raising, so that one broken character
+costs its own line or record, not the rest of the file."""
+_MARK = "\udcff"
+
+
+def _mark_bad_text(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _MARK, exc.end
+
+
+codecs.register_error(BAD_TEXT, _mark_bad_text)
+
+
 def _iter_transcoded_lines(
     stream: Stream,
 ) -> Iterator[tuple[int, bytes | None, int | None, str | None]]:
-    text = io.TextIOWrapper(stream.binary, encoding=stream.encoding, errors="strict", newline="")
+    text = io.TextIOWrapper(stream.binary, encoding=stream.encoding, errors=BAD_TEXT, newline="")
     number = 0
     try:
         for line in text:
             number += 1
             stripped = line.rstrip("\r\n")
             if not stripped.strip():
+                continue
+            if _MARK in stripped:
+                reason = f"not valid {stream.encoding} (a broken character); re-export the log"
+                bad = stripped.encode("utf-8", "replace")[:QUARANTINE_TEXT_BYTES]
+                yield number, bad, None, reason
                 continue
             encoded = stripped.encode("utf-8")
             if len(encoded) > stream.max_record_bytes:
@@ -335,103 +237,6 @@ def short_text(data: bytes | str) -> str:
     return data[:QUARANTINE_TEXT_BYTES].decode("utf-8", errors="replace")
 
 
-def json_layout(text: str) -> str | None:
-    """Classify JSON text by its beginning: ndjson, array, document, or None."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if not stripped:
-        return None
-    if stripped[0] == "[":
-        return "array"
-    if stripped[0] != "{":
-        return None
-    # NDJSON when any of the first lines is a whole object on its own: the first line
-    # alone can be a fragment (a log truncated by copytruncate rotation).
-    lines = [line.strip() for line in stripped.split("\n", 6)[:6]]
-    for line in lines[:-1] if len(lines) > 1 else lines:
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(value, dict):
-            return "ndjson"
-    return "document"
-
-
-def unwrap(value: Any) -> list[Any] | None:
-    """If ``value`` is an API page wrapping a list of events, return that list."""
-    if not isinstance(value, dict) or value.keys().isdisjoint(_WRAPPER_SET):
-        return None  # every NDJSON event is asked: most have none of the keys
-    for key in WRAPPER_KEYS:
-        inner = value.get(key)
-        if isinstance(inner, list) and (not inner or isinstance(inner[0], dict)):
-            others = [k for k in value if k != key]
-            if all(_is_page_metadata(k, value[k]) for k in others):
-                return inner
-    return None
-
-
-def _is_page_metadata(key: str, value: Any) -> bool:
-    """Keys that sit beside the list in an API page (paging, context, counts)."""
-    return (
-        key.startswith("@")
-        or key.startswith("odata")
-        or not isinstance(value, (dict, list))
-        or (key in {"meta", "links", "paging", "page"})
-    )
-
-
-def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
-    """Parse up to ``limit`` records from a file's decoded head for sniffing."""
-    records: list[Any] = []
-    if layout == "ndjson":
-        for line in text.split("\n")[:limit]:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            inner = unwrap(value)
-            records.extend(inner[:limit] if inner is not None else [value])
-        return records[:limit]
-    prefix = _items_prefix(text.encode("utf-8"))
-    try:
-        for item in ijson.items(
-            io.BytesIO(text.encode("utf-8")), prefix, multiple_values=True, use_float=True
-        ):
-            records.append(item)
-            if len(records) >= limit:
-                break
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
-    return records
-
-
-def _items_prefix(head: bytes) -> str:
-    """The ijson prefix of the event records in a JSON document, found from its head.
-
-    ``item`` for a top-level array, ``<key>.item`` for an API page that nests them under
-    a wrapper key, and ``""`` (each top-level value is a record) otherwise.
-    """
-    candidate = None
-    try:
-        for prefix, event, _value in ijson.parse(io.BytesIO(head), multiple_values=True):
-            if candidate is not None:
-                if prefix == f"{candidate}.item" and event == "start_map":
-                    return f"{candidate}.item"
-                candidate = None
-            if prefix == "" and event == "start_array":
-                return "item"
-            if prefix in WRAPPER_KEYS and event == "start_array":
-                candidate = prefix
-            if prefix == "" and event == "end_map":
-                break
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
-    return ""
-
-
 def iter_json_records(stream: Stream) -> Iterator[RawRecord | Rejected]:
     """Frame a JSON file of any common layout into records.
 
@@ -448,15 +253,32 @@ def iter_json_records(stream: Stream) -> Iterator[RawRecord | Rejected]:
         yield from _iter_document(stream, text)
 
 
+def _parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return _concatenated(line, len(line)) is not None
+    return True
+
+
 def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
-    for number, line, offset, error in iter_lines(stream):
+    for number, line, offset, error in iter_lines(stream, _parses):
         if error is not None or line is None:
             yield Rejected(number, error or "unreadable line", short_text(line or b""), offset)
             continue
         try:
             value = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield Rejected(number, f"invalid JSON: {exc}", short_text(line), offset)
+            values = _concatenated(line, stream.max_record_bytes)
+            if values is None:
+                yield Rejected(number, f"invalid JSON: {exc}", short_text(line), offset)
+                continue
+            value = values.pop()
+            for item in values:
+                yield RawRecord(number, item, orjson.dumps(item).decode("utf-8"))
+        ambiguous = duplicated_key(line, value)
+        if ambiguous is not None:
+            yield Rejected(number, f"ambiguous JSON: {ambiguous}", short_text(line), offset)
             continue
         inner = unwrap(value)
         if inner is None:
@@ -469,27 +291,58 @@ def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
             )
 
 
+def _concatenated(line: bytes, max_bytes: int) -> list[Any] | None:
+    """The values of a line that holds several JSON values (``{…}{…}``, a writer that
+    forgot its newlines) or one that only the standard library reads; None if not."""
+    values = []
+    for piece in split_document(io.BytesIO(line), "", max_bytes):
+        if piece.error is not None:
+            return None
+        if piece.parsed is not None:
+            values.append(piece.parsed[0])
+            continue
+        try:
+            values.append(parse_record(piece.data))
+        except ValueError:
+            return None
+    return values or None
+
+
 def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejected]:
+    """Records of a JSON array, API page or concatenated objects, each parsed on its own
+    (see :mod:`~farmhunt.sources.json_split`): a bad record is quarantined with its line
+    and the next one is read."""
     binary: IO[bytes] = stream.binary
     if stream.encoding.startswith("utf-16"):
         binary = cast(IO[bytes], _Utf8Reencoder(stream.binary, stream.encoding))
     elif stream.encoding == "utf-8-sig":
         binary.read(3)
-    prefix = _items_prefix(head_text.lstrip("\ufeff").encode("utf-8"))
+    prefix = items_prefix(head_text.lstrip("\ufeff").replace("\x00", "").encode("utf-8"))
     number = 0
     try:
-        for item in ijson.items(binary, prefix, multiple_values=True, use_float=True):
+        for piece in split_document(binary, prefix, stream.max_record_bytes):
             number += 1
+            if piece.error is not None:
+                yield Rejected(number, f"{piece.error} (line {piece.line})", short_text(piece.data))
+                continue
+            try:
+                item = piece.parsed[0] if piece.parsed else parse_record(piece.data)
+            except ValueError as exc:
+                yield Rejected(
+                    number, f"invalid JSON at line {piece.line}: {exc}", short_text(piece.data)
+                )
+                continue
+            ambiguous = duplicated_key(piece.data, item)
+            if ambiguous is not None:
+                reason = f"ambiguous JSON at line {piece.line}: {ambiguous}"
+                yield Rejected(number, reason, short_text(piece.data))
+                continue
             inner = unwrap(item) if prefix == "" else None
             if inner is not None:
                 for sub in inner:
                     yield RawRecord(number, sub, orjson.dumps(sub).decode("utf-8"))
                 continue
             yield RawRecord(number, item, orjson.dumps(item).decode("utf-8"))
-    except (ijson.JSONError, ijson.IncompleteJSONError) as exc:
-        yield Rejected(
-            number + 1, f"JSON syntax error after record {number}: {exc}; rest of file skipped", ""
-        )
     except UnicodeDecodeError as exc:
         yield Rejected(
             number + 1,
@@ -499,10 +352,10 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
 
 
 class _Utf8Reencoder(io.RawIOBase):
-    """A binary stream that turns UTF-16 input into UTF-8 for ijson, chunk by chunk."""
+    """A binary stream that turns UTF-16 input into UTF-8 for the splitter, chunk by chunk."""
 
     def __init__(self, binary: IO[bytes], encoding: str) -> None:
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=BAD_TEXT)
         self._binary = binary
         self._buffer = b""
 
@@ -514,7 +367,8 @@ class _Utf8Reencoder(io.RawIOBase):
             chunk = self._binary.read(1 << 16)
             final = not chunk
             text = self._decoder.decode(chunk, final=final)
-            self._buffer = text.lstrip("\ufeff").encode("utf-8")
+            # a broken character stays broken (invalid UTF-8): only its record fails
+            self._buffer = text.lstrip("\ufeff").encode("utf-8", "surrogatepass")
             if final:
                 break
         size = min(len(target), len(self._buffer))
