@@ -5,7 +5,9 @@ Guarantees, each tested:
 - importing the same content twice, through the same parser with the same options,
   stores nothing new (content hash and parse key in the manifest); the same content
   forced through another format or column map is a new import;
-- an appended log imports only its new lines (prefix hash of the earlier import);
+- an appended log imports only its new lines (prefix hash of the earlier import), and
+  a log rewritten in place as it grows (EVTX) only its new records (the digest of its
+  earlier records, ``Parser.record_stream``);
 - an interrupted import resumes after its last committed chunk, losing nothing;
 - every record ends up stored or in quarantine with its file, number and reason;
 - memory is bounded by the chunk size, whatever the file size.
@@ -34,6 +36,7 @@ from farmhunt.sources.base import (
     Parser,
     RawRecord,
     RecordError,
+    RecordStream,
     Rejected,
     Row,
     Stream,
@@ -46,7 +49,7 @@ from farmhunt.sources.framing import (
 )
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
-from farmhunt.store.manifest import ChunkEntry, TableFile
+from farmhunt.store.manifest import ChunkEntry, ImportRow, TableFile
 from farmhunt.store.workspace import Workspace, chunk_path
 
 ProgressFn = Callable[[str, int, int], None]
@@ -205,6 +208,9 @@ class Job:
     size: int
     length: int
     """Bytes of decompressed content (``size`` is the file's size on disk)."""
+    skip: int = 0
+    """Records of the file's record stream an earlier import stored (a log that grew in
+    place): the parser counts them but does not read them again."""
 
 
 @dataclass
@@ -239,6 +245,8 @@ def continues(path: str, job: Job) -> bool:
     """
     if job.length <= 0:
         return False
+    if not get_parser(job.format).line_oriented:
+        return True  # same first record: a grown copy of the log, the careful answer
     with open(path, "rb") as raw:
         compressed = compression_of(raw.read(8)) is not None
     if not compressed and os.path.getsize(path) <= job.length:
@@ -285,7 +293,9 @@ def plan_file(
         return FileResult(path, options.format, "empty", message="empty file: nothing to import")
     parser = get_parser(options.format) if options.format else choose_parser(sample)
     manifest = workspace.manifest
-    head = head_digest(path)
+    # a log rewritten in place as it grows is known by its first record, not its bytes
+    stream = None if parser.line_oriented else parser.record_stream(path)
+    head = stream.head if stream else head_digest(path)
     settle(continued_by=(path, head))  # an earlier file of this run may be the one it extends
     # only the options this parser reads: a column map given for the HR exports of a
     # folder must not make its Zeek logs new imports the next time
@@ -299,6 +309,9 @@ def plan_file(
         else []
     )
     print_ = fingerprint(path, [c.size for c in candidates])
+    grown = manifest.stream_candidates(head, parser.name, used) if stream else []
+    if stream and grown:
+        stream = parser.record_stream(path, [c.records_size or 0 for c in grown])
     settle(content=print_.content_sha256)  # the same content earlier in this run
     done = manifest.completed_with_content(print_.content_sha256, parser.name, used)
     if done is not None:
@@ -311,9 +324,11 @@ def plan_file(
         )
 
     status = "imported"
+    skip = 0
     unfinished = manifest.unfinished_with_content(print_.content_sha256, parser.name, used)
     if unfinished is not None:
         import_id, start = unfinished.id, unfinished.records_done
+        skip = unfinished.records_skipped
         manifest.reopen(import_id)
         status = "resumed"
     else:
@@ -326,16 +341,21 @@ def plan_file(
             None,
         )
         start = base.records_done if base else 0
+        if stream:
+            base = next((c for c in grown if _extends(stream, c)), None)
+            skip = start = base.records_count or 0 if base else 0
         import_id = manifest.start_import(
             path=path,
             fmt=parser.name,
             content_sha256=print_.content_sha256,
-            head_sha256=print_.head_sha256,
+            head_sha256=head if stream else print_.head_sha256,
             size=print_.size,
             line_oriented=parser.line_oriented,
             resumed_from=base.id if base else None,
             start_record=start,
             options=used,
+            records=(stream.size, stream.count, stream.sha256) if stream else None,
+            records_skipped=skip,
         )
         if base:
             status = "appended"
@@ -351,6 +371,17 @@ def plan_file(
         status,
         os.path.getsize(path),
         print_.size,
+        skip,
+    )
+
+
+def _extends(stream: RecordStream, earlier: ImportRow) -> bool:
+    """Whether the records of ``earlier`` are the first records of ``stream``."""
+    if earlier.records_size is None or earlier.records_size > stream.size:
+        return False
+    return stream.prefixes.get(earlier.records_size, ("", 0)) == (
+        earlier.records_sha256,
+        earlier.records_count,
     )
 
 
@@ -374,7 +405,11 @@ def produce(
                 binary,
                 job.encoding,
                 options.max_record_bytes,
-                {**options.parser_options, "imported_at": datetime.now(UTC)},
+                {
+                    **options.parser_options,
+                    "imported_at": datetime.now(UTC),
+                    "skip_records": job.skip,
+                },
             )
             _pump(parser, stream, job.head, job.start, writer, options, counter, progress, job.size)
         writer.flush()
@@ -411,6 +446,8 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
     batch.add(Segment(job.import_id, job.seq, 0, {}, 0, 0, complete=True))
     if job.status == "resumed":
         result.message = f"resumed after record {job.start:,}"
+    elif job.status == "appended" and job.skip:
+        result.message = f"grown log: new records after record {job.start:,}"
     elif job.status == "appended":
         result.message = f"appended lines after record {job.start:,}"
     return result
@@ -468,11 +505,11 @@ def _pump(
         # (a snapshot or an API page line yields several under one number).
         if number != writer.records_end and writer.buffered >= options.chunk_rows:
             writer.flush()
-        result.records += 1
+        result.records += outcome.records if isinstance(outcome, Rejected) else 1
         if progress and result.records % 5000 == 0:
             progress(stream.display_name, result.records, size_hint)
         if isinstance(outcome, Rejected):
-            writer.reject(outcome.number, outcome.reason, outcome.text)
+            writer.reject(outcome.number, outcome.reason, outcome.text, outcome.records)
         else:
             for table, row in outcome:
                 writer.add(table, row)
@@ -671,6 +708,8 @@ class _ChunkWriter:
         self.emit = emit
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.quarantine: list[dict[str, Any]] = []
+        self.lost = 0
+        """Records beyond one that the quarantine rows stand for (a lost range)."""
         self.buffered = 0
         self.records_end = 0
         self.stored = 0
@@ -681,7 +720,7 @@ class _ChunkWriter:
         self.rows.setdefault(table, []).append(row)
         self.buffered += 1
 
-    def reject(self, number: int, reason: str, text: str) -> None:
+    def reject(self, number: int, reason: str, text: str, records: int = 1) -> None:
         self.quarantine.append(
             {
                 "raw_source.file": self.path,
@@ -693,6 +732,7 @@ class _ChunkWriter:
                 "quarantined_at": datetime.now(UTC),
             }
         )
+        self.lost += max(records, 1) - 1
         self.buffered += 1
 
     def flush(self) -> None:
@@ -709,7 +749,7 @@ class _ChunkWriter:
             tables[table] = data
             stored += data.num_rows
             counts[table] += data.num_rows
-        rejected = len(self.quarantine)
+        rejected = len(self.quarantine) + self.lost
         if self.quarantine:
             tables[QUARANTINE.name] = to_arrow(QUARANTINE, self.quarantine)
         segment = Segment(self.import_id, self.seq, self.records_end, tables, stored, rejected)
@@ -717,7 +757,7 @@ class _ChunkWriter:
         self.rejected += rejected
         self.tables.update(counts)
         self.seq += 1
-        self.rows, self.quarantine, self.buffered = {}, [], 0
+        self.rows, self.quarantine, self.buffered, self.lost = {}, [], 0, 0
         self.emit(segment)
 
     def _arrow(self, table: str, rows: list[dict[str, Any]]) -> Any:

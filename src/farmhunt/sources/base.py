@@ -45,6 +45,27 @@ class Rejected:
     reason: str
     text: str = ""
     end_offset: int | None = None
+    records: int = 1
+    """How many records the entry stands for: more than one when a damaged or cut file
+    lost a known range of records (an EVTX chunk header or file header counts them),
+    reported as one quarantine row rather than thousands."""
+
+
+@dataclass(frozen=True)
+class RecordStream:
+    """The records of a file that is rewritten in place as it grows (EVTX), in order.
+
+    Such a file is not a byte prefix of its later self (its headers change), but its
+    records are: ``head`` identifies the log by its first record, and ``prefixes`` give
+    the digest and count of the records up to each byte length of the stream asked for,
+    so a later copy can be recognised as extending an earlier import.
+    """
+
+    head: str
+    count: int
+    size: int
+    sha256: str
+    prefixes: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
 class RecordError(ValueError):
@@ -147,6 +168,13 @@ class Parser(ABC):
     @abstractmethod
     def normalize(self, record: RawRecord) -> Iterable[Row]:
         """Return the OCSF rows for one record, or raise :class:`RecordError`."""
+
+    def record_stream(self, path: str, sizes: Iterable[int] = ()) -> RecordStream | None:
+        """The file's records as a stream (see :class:`RecordStream`), for formats whose
+        files grow in place; None for the others. ``frame`` must then honour the stream
+        option ``skip_records``: that many records of the stream were imported before,
+        and are counted in the numbering but not yielded."""
+        return None
 
 
 Parser.frame = _guarded(Parser.frame)  # type: ignore[method-assign,assignment]

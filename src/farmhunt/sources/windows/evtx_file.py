@@ -27,18 +27,37 @@ bookkeeping needs numbers that only grow through the file.
 from __future__ import annotations
 
 import io
-import struct
 import warnings
-import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
-from farmhunt.sources.base import FileError, Parser, RawRecord, Rejected, Row, Sample, Stream
+from farmhunt.sources.base import (
+    Parser,
+    RawRecord,
+    RecordStream,
+    Rejected,
+    Row,
+    Sample,
+    Stream,
+)
 from farmhunt.sources.framing import short_text
 from farmhunt.sources.windows.channels import normalize_event
+from farmhunt.sources.windows.evtx_chunks import (
+    CHUNK_MAGIC,
+    MAGIC,
+    MAX_RECORDS_PER_CHUNK,
+    Header,
+    check_chunk,
+    read_exactly,
+    read_file_header,
+    record_stream,
+    stream_records,
+    unverified,
+    whole_records,
+)
 from farmhunt.sources.windows.evtx_writer import (
     CHUNK_HEADER_SIZE,
     CHUNK_SIZE,
@@ -46,97 +65,6 @@ from farmhunt.sources.windows.evtx_writer import (
     file_header,
 )
 from farmhunt.sources.windows.readers import from_evtx_json
-
-MAGIC = b"ElfFile\x00"
-CHUNK_MAGIC = b"ElfChnk\x00"
-_MAX_RECORDS_PER_CHUNK = (CHUNK_SIZE - CHUNK_HEADER_SIZE) // 28
-_DIRTY = 0x1
-
-
-@dataclass
-class _Header:
-    last_chunk: int
-    chunk_count: int
-    dirty: bool
-
-
-@dataclass
-class _ChunkCheck:
-    first_id: int
-    last_id: int
-    header_ok: bool
-    data_ok: bool | None
-    """None when the file ends before the chunk's records do (cannot be checked)."""
-    free: int
-
-
-def read_file_header(data: bytes, name: str = "file") -> _Header:
-    """The file header's fields, or FileError saying what is wrong with it."""
-    if not data.startswith(MAGIC):
-        raise FileError("not an EVTX file (it does not start with 'ElfFile')")
-    if len(data) < 128:
-        raise FileError(f"EVTX file is cut short: {len(data)} bytes, not even a file header")
-    stored = struct.unpack_from("<I", data, 124)[0]
-    if zlib.crc32(data[:120]) != stored:
-        raise FileError(
-            "EVTX file header is corrupt (its CRC32 checksum does not match); "
-            "re-export the log (wevtutil epl) or copy it again"
-        )
-    header_size, minor, major, block = struct.unpack_from("<IHHH", data, 32)
-    if header_size != 128 or major != 3 or block != FILE_HEADER_SIZE:
-        raise FileError(
-            f"unsupported EVTX version {major}.{minor} (header size {header_size}, "
-            f"block {block}); only version 3 files are read"
-        )
-    last_chunk = struct.unpack_from("<Q", data, 16)[0]
-    chunk_count = struct.unpack_from("<H", data, 42)[0]
-    flags = struct.unpack_from("<I", data, 120)[0]
-    return _Header(last_chunk, chunk_count, bool(flags & _DIRTY))
-
-
-def _read_exactly(binary: IO[bytes], size: int) -> bytes:
-    parts: list[bytes] = []
-    left = size
-    while left:
-        part = binary.read(left)
-        if not part:
-            break
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
-
-
-def _check_chunk(chunk: bytes) -> _ChunkCheck:
-    first_id, last_id = struct.unpack_from("<QQ", chunk, 24)
-    free = struct.unpack_from("<I", chunk, 48)[0]
-    stored_data, stored_header = (
-        struct.unpack_from("<I", chunk, 52)[0],
-        struct.unpack_from("<I", chunk, 124)[0],
-    )
-    header_ok = zlib.crc32(chunk[:120] + chunk[128:CHUNK_HEADER_SIZE]) == stored_header
-    data_ok: bool | None
-    if not CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE:
-        data_ok = False
-    elif free > len(chunk):
-        data_ok = None
-    else:
-        data_ok = zlib.crc32(chunk[CHUNK_HEADER_SIZE:free]) == stored_data
-    return _ChunkCheck(first_id, last_id, header_ok, data_ok, free)
-
-
-def _whole_records(chunk: bytes) -> set[int]:
-    """EventRecordIDs of the records whose bytes all lie in ``chunk`` (a chunk the file
-    ends inside): the parser sees the missing rest as zeros and would invent values."""
-    ids: set[int] = set()
-    offset = CHUNK_HEADER_SIZE
-    while offset + 24 <= len(chunk):
-        magic, size, record_id = struct.unpack_from("<4sIQ", chunk, offset)
-        if magic != b"\x2a\x2a\x00\x00" or size < 28 or offset + size > len(chunk):
-            break
-        if struct.unpack_from("<I", chunk, offset + size - 4)[0] == size:
-            ids.add(record_id)
-        offset += size
-    return ids
 
 
 def _ranges(ids: list[int]) -> str:
@@ -194,20 +122,26 @@ class EvtxParser(Parser):
     def sniff(self, sample: Sample) -> float:
         return 1.0 if sample.head.startswith(MAGIC) else 0.0
 
+    def record_stream(self, path: str, sizes: Iterable[int] = ()) -> RecordStream | None:
+        return record_stream(path, sizes)
+
     def frame(self, stream: Stream) -> Iterator[RawRecord | Rejected]:
         binary = stream.binary
-        header = read_file_header(_read_exactly(binary, FILE_HEADER_SIZE))
+        header = read_file_header(read_exactly(binary, FILE_HEADER_SIZE))
+        skip = int(stream.options.get("skip_records", 0))
+        end = _End(header)
         number = 0
         index = -1
         while True:
-            chunk = _read_exactly(binary, CHUNK_SIZE)
+            chunk = read_exactly(binary, CHUNK_SIZE)
             if not chunk:
-                return
+                break
             index += 1
             offset = FILE_HEADER_SIZE + index * CHUNK_SIZE
             where = f"chunk {index} (file bytes {offset:,}-{offset + CHUNK_SIZE - 1:,})"
             if not chunk.startswith(CHUNK_MAGIC):
                 if index < header.chunk_count and any(chunk):
+                    end.chunks = index + 1
                     number += 1
                     yield Rejected(
                         number,
@@ -215,46 +149,74 @@ class EvtxParser(Parser):
                     )
                 continue  # unused space after the last chunk
             if len(chunk) < CHUNK_HEADER_SIZE:
-                number += 1
-                yield Rejected(
-                    number, f"the file ends inside the header of {where}: its records are lost"
-                )
-                return
-            for item in self._chunk(chunk, index, where, header, number):
+                end.place = f"inside the header of chunk {index}"
+                break
+            check = check_chunk(chunk)
+            if check.plausible_ids:
+                end.last_id = max(end.last_id, check.last_id)
+            if len(chunk) == CHUNK_SIZE:
+                end.chunks = index + 1
+            else:
+                end.place = f"inside chunk {index}"
+            skipped: Counter[int] = Counter()
+            if skip:
+                # imported before, as the records of an earlier copy of this log
+                ids = [record_id for _, _, record_id in stream_records(chunk, check)]
+                taken = ids[:skip]
+                skip -= len(taken)
+                number += len(taken)
+                skipped.update(taken)
+                if ids and len(taken) == len(ids):
+                    continue
+            for item in self._chunk(chunk, index, where, header, number, skipped):
                 number = item.number
                 yield item
+        lost = end.missing(number + 1)
+        if lost is not None:
+            yield lost
 
     def _chunk(
-        self, chunk: bytes, index: int, where: str, header: _Header, number: int
+        self,
+        chunk: bytes,
+        index: int,
+        where: str,
+        header: Header,
+        number: int,
+        skipped: Counter[int],
     ) -> Iterator[RawRecord | Rejected]:
-        check = _check_chunk(chunk)
-        unverified = False
+        check = check_chunk(chunk)
+        flag = unverified(check, header, index)
         suspect: str | None = None
         if not check.header_ok:
             suspect = f"{where} header fails its CRC32 check"
-        elif check.data_ok is False:
-            if header.dirty and index >= header.last_chunk:
-                unverified = True  # Windows had not yet rewritten the checksum
-            else:
-                suspect = f"{where} fails its CRC32 check"
-        seen_ids: set[int] = set()
-        whole = _whole_records(chunk) if check.data_ok is None else None
+        elif check.data_ok is False and not flag:
+            suspect = f"{where} fails its CRC32 check"
+        seen_ids: set[int] = set(skipped)
+        whole = (
+            {record_id for _, _, record_id in whole_records(chunk)}
+            if check.data_ok is None
+            else None
+        )
         for kind, item in _parse_chunk(chunk):
-            if kind == "record" and whole is not None and item["event_record_id"] not in whole:
+            record_id: int | None = (
+                int(item["event_record_id"]) if kind == "record" else _record_id_in(item)
+            )
+            if kind == "record" and whole is not None and record_id not in whole:
                 continue  # cut off by the end of the file: reported as missing below
+            if record_id is not None and skipped[record_id] > 0:
+                skipped[record_id] -= 1
+                continue  # imported from an earlier copy of this log
             number += 1
+            if record_id is not None:
+                seen_ids.add(record_id)
             if kind == "error":
                 yield Rejected(number, f"{where}: {_error_reason(item)}")
-                record_id = _record_id_in(item)
-                if record_id is not None:
-                    seen_ids.add(record_id)
                 continue
             text = item["data"]
-            seen_ids.add(item["event_record_id"])
             if suspect:
                 yield Rejected(
                     number,
-                    f"{suspect}, so this record (EventRecordID {item['event_record_id']}) "
+                    f"{suspect}, so this record (EventRecordID {record_id}) "
                     "may be corrupt; kept in quarantine as evidence",
                     short_text(text),
                 )
@@ -266,10 +228,10 @@ class EvtxParser(Parser):
                     number, f"{where}: record is not valid JSON: {exc}", short_text(text)
                 )
                 continue
-            if unverified:
+            if flag:
                 value["evtx_integrity"] = "unverified"
             yield RawRecord(number, value, text)
-        if check.header_ok and 0 < check.last_id - check.first_id + 1 <= _MAX_RECORDS_PER_CHUNK:
+        if check.plausible_ids:
             missing = [i for i in range(check.first_id, check.last_id + 1) if i not in seen_ids]
             if missing:
                 number += 1
@@ -282,6 +244,7 @@ class EvtxParser(Parser):
                     number,
                     f"{where}: {len(missing)} record(s) could not be read ({cause}); "
                     f"EventRecordID {_ranges(missing)}",
+                    records=len(missing),
                 )
 
     def normalize(self, record: RawRecord) -> Iterable[Row]:
@@ -291,6 +254,39 @@ class EvtxParser(Parser):
         if integrity:
             event.extra["evtx_integrity"] = integrity
         return normalize_event(event)
+
+
+class _End:
+    """What the file header promises beyond the chunks a cut file still holds."""
+
+    def __init__(self, header: Header) -> None:
+        self.header = header
+        self.chunks = 0
+        """Chunks read whole (or present but unreadable)."""
+        self.last_id = 0
+        """The highest EventRecordID a chunk header names (0: no chunk read)."""
+        self.place = ""
+
+    def missing(self, number: int) -> Rejected | None:
+        """The records of the chunks the header declares but the file ends before."""
+        declared, last = self.header.chunk_count, self.header.next_record_id - 1
+        if self.chunks >= declared or last <= self.last_id:
+            return None  # whole (or a stale header, as in a log Windows has open)
+        bound = (declared - self.chunks) * MAX_RECORDS_PER_CHUNK
+        first = max(self.last_id + 1, last - bound + 1, 1)
+        if self.place:
+            place = self.place
+        elif self.chunks:
+            place = f"after chunk {self.chunks - 1}"
+        else:
+            place = "after its header"
+        span = f"{first}-{last}" if first < last else str(last)
+        return Rejected(
+            number,
+            f"{last - first + 1} record(s) missing (EventRecordID {span}): the file ends "
+            f"{place}, its header declares {declared} chunks",
+            records=last - first + 1,
+        )
 
 
 def _record_id_in(message: str) -> int | None:

@@ -1,0 +1,145 @@
+"""EVTX files cut short or still growing: every record is stored, or quarantined with the
+range it stands for, and a grown file adds only what is new.
+
+The files are made by farmhunt's EVTX writer (50 logons, 20 records a chunk: chunks of
+EventRecordIDs 1-20, 21-40 and 41-50) and cut or grown the way a copy of a live log is.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+from farmhunt.ingest.pipeline import ingest_paths
+from farmhunt.sources.windows.evtx_writer import CHUNK_SIZE, FILE_HEADER_SIZE
+from farmhunt.store import Workspace
+from tests.golden import parse_sample
+from tests.sources.windows import make_samples
+
+
+def _log(count: int = 50) -> bytes:
+    data, layout = make_samples.evtx_bytes(
+        make_samples.many_logons(count), max_records_per_chunk=20
+    )
+    assert [c.record_count for c in layout.chunks] == [20] * (count // 20) + (
+        [count % 20] if count % 20 else []
+    )
+    return data
+
+
+def _file(tmp_path: Path, data: bytes, name: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _accounting(outcomes: list[dict[str, Any]]) -> tuple[list[int], list[str]]:
+    stored = [o["row"]["unmapped"]["record_id"] for o in outcomes if "row" in o]
+    reasons = [o["quarantine"]["reason"] for o in outcomes if "quarantine" in o]
+    return stored, reasons
+
+
+def test_file_cut_at_a_chunk_boundary_reports_the_chunks_it_lost(tmp_path: Path) -> None:
+    cut = _log()[: FILE_HEADER_SIZE + 2 * CHUNK_SIZE]
+    stored, reasons = _accounting(parse_sample(_file(tmp_path, cut, "cut.evtx")))
+    assert stored == list(range(1, 41))
+    assert len(reasons) == 1
+    assert "10 record(s) missing (EventRecordID 41-50)" in reasons[0]
+    assert "the file ends after chunk 1, its header declares 3 chunks" in reasons[0]
+
+
+def test_header_only_file_reports_every_declared_record(tmp_path: Path) -> None:
+    header = _log()[:FILE_HEADER_SIZE]
+    ws = Workspace(tmp_path / "ws", create=True)
+    [result] = ingest_paths(ws, [str(_file(tmp_path, header, "header.evtx"))])
+    assert (result.stored, result.rejected) == (0, 50)
+    [(reason,)] = ws.connect().execute("SELECT reason FROM quarantine").fetchall()
+    assert "50 record(s) missing (EventRecordID 1-50)" in reason
+    assert "the file ends after its header, its header declares 3 chunks" in reason
+    ws.close()
+
+
+def test_cut_inside_the_first_chunk_reports_the_later_chunks_too(tmp_path: Path) -> None:
+    cut = _log()[: FILE_HEADER_SIZE + CHUNK_SIZE // 4]
+    ws = Workspace(tmp_path / "ws", create=True)
+    [result] = ingest_paths(ws, [str(_file(tmp_path, cut, "cut.evtx"))])
+    con = ws.connect()
+    kept = con.execute('SELECT count(*) FROM authentication WHERE "unmapped" IS NOT NULL')
+    stored = kept.fetchone()
+    reasons = [r[0] for r in con.execute("SELECT reason FROM quarantine ORDER BY 1").fetchall()]
+    assert stored is not None and 0 < stored[0] < 20
+    assert result.stored == stored[0] and result.stored + result.rejected == 50
+    assert any("30 record(s) missing (EventRecordID 21-50)" in r for r in reasons), reasons
+    ws.close()
+
+
+def _uids(ws: Workspace) -> list[str]:
+    rows = ws.connect().execute('SELECT "metadata.uid" FROM authentication').fetchall()
+    return [r[0] for r in rows]
+
+
+def test_full_file_after_the_cut_one_adds_only_the_missing_records(tmp_path: Path) -> None:
+    full = _log()
+    ws = Workspace(tmp_path / "ws", create=True)
+    [first] = ingest_paths(
+        ws, [str(_file(tmp_path, full[: FILE_HEADER_SIZE + 2 * CHUNK_SIZE], "a.evtx"))]
+    )
+    [second] = ingest_paths(ws, [str(_file(tmp_path, full, "b.evtx"))])
+    assert (first.stored, second.stored, second.rejected) == (40, 10, 0)
+    assert second.status == "appended"
+    uids = _uids(ws)
+    assert len(uids) == len(set(uids)) == 50
+    [again] = ingest_paths(ws, [str(tmp_path / "b.evtx")])
+    assert again.status == "skipped" and len(_uids(ws)) == 50
+    ws.close()
+
+
+def test_cut_and_full_file_in_one_run_store_each_record_once(tmp_path: Path) -> None:
+    full = _log()
+    _file(tmp_path / "in", full[: FILE_HEADER_SIZE + CHUNK_SIZE + CHUNK_SIZE // 3], "a.evtx")
+    _file(tmp_path / "in", full, "b.evtx")
+    ws = Workspace(tmp_path / "ws", create=True)
+    first, second = ingest_paths(ws, [str(tmp_path / "in")])
+    assert second.status == "appended"
+    assert first.stored + second.stored == 50
+    assert len(set(_uids(ws))) == len(_uids(ws)) == 50
+    ws.close()
+
+
+def _grown_in_place(count: int, *, dirty: bool) -> bytes:
+    """The log as Windows leaves it while still writing: the header rewritten last, and
+    in a dirty file the open chunk's records checksum not yet updated."""
+    data = bytearray(_log(count))
+    if dirty:
+        struct.pack_into("<I", data, 120, 1)
+        struct.pack_into("<I", data, 124, zlib.crc32(bytes(data[:120])))
+        last = FILE_HEADER_SIZE + (len(data) - FILE_HEADER_SIZE - 1) // CHUNK_SIZE * CHUNK_SIZE
+        struct.pack_into("<I", data, last + 52, 0)
+        struct.pack_into(
+            "<I",
+            data,
+            last + 124,
+            zlib.crc32(bytes(data[last : last + 120] + data[last + 128 : last + 512])),
+        )
+    return bytes(data)
+
+
+def test_live_log_growing_in_place_adds_only_new_records(tmp_path: Path) -> None:
+    """Windows writes a log in place: the file header and the open chunk's header change
+    as records are added, so the earlier copy is not a byte prefix of the later one."""
+    ws = Workspace(tmp_path / "ws", create=True)
+    path = tmp_path / "Security.evtx"
+    totals = []
+    for count, dirty in ((30, True), (35, True), (50, False)):
+        path.write_bytes(_grown_in_place(count, dirty=dirty))
+        [result] = ingest_paths(ws, [str(path)])
+        assert result.rejected == 0
+        totals.append(result.stored)
+    assert totals == [30, 5, 15]
+    ids = ws.connect().execute('SELECT "unmapped" FROM authentication').fetchall()
+    assert len(ids) == 50
+    assert len(set(_uids(ws))) == 50
+    ws.close()
