@@ -48,7 +48,8 @@ class Rejected:
     records: int = 1
     """How many records the entry stands for: more than one when a damaged or cut file
     lost a known range of records (an EVTX chunk header or file header counts them),
-    reported as one quarantine row rather than thousands."""
+    reported as one quarantine row rather than thousands; 0 when another entry already
+    counts them."""
 
 
 @dataclass(frozen=True)

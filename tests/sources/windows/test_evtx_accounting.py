@@ -12,7 +12,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from farmhunt.ingest.pipeline import ingest_paths
+import pytest
+
+from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
 from farmhunt.sources.windows.evtx_writer import CHUNK_SIZE, FILE_HEADER_SIZE
 from farmhunt.store import Workspace
 from tests.golden import parse_sample
@@ -97,12 +99,13 @@ def test_full_file_after_the_cut_one_adds_only_the_missing_records(tmp_path: Pat
     ws.close()
 
 
-def test_cut_and_full_file_in_one_run_store_each_record_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cut_and_full_file_in_one_run_store_each_record_once(tmp_path: Path, workers: int) -> None:
     full = _log()
     _file(tmp_path / "in", full[: FILE_HEADER_SIZE + CHUNK_SIZE + CHUNK_SIZE // 3], "a.evtx")
     _file(tmp_path / "in", full, "b.evtx")
     ws = Workspace(tmp_path / "ws", create=True)
-    first, second = ingest_paths(ws, [str(tmp_path / "in")])
+    first, second = ingest_paths(ws, [str(tmp_path / "in")], IngestOptions(workers=workers))
     assert second.status == "appended"
     assert first.stored + second.stored == 50
     assert len(set(_uids(ws))) == len(_uids(ws)) == 50
@@ -142,4 +145,25 @@ def test_live_log_growing_in_place_adds_only_new_records(tmp_path: Path) -> None
     ids = ws.connect().execute('SELECT "unmapped" FROM authentication').fetchall()
     assert len(ids) == 50
     assert len(set(_uids(ws))) == 50
+    ws.close()
+
+
+@pytest.mark.parametrize(
+    "chunk,count,span",
+    [(0, 20, "1-20"), (1, 20, "21-40"), (2, 10, "41-50")],
+)
+def test_unreadable_chunk_counts_the_records_it_held(
+    tmp_path: Path, chunk: int, count: int, span: str
+) -> None:
+    """The neighbouring chunks' headers (or, for the last chunk, the file header) say
+    which EventRecordIDs a chunk whose signature is destroyed held."""
+    data = bytearray(_log())
+    at = FILE_HEADER_SIZE + chunk * CHUNK_SIZE
+    data[at : at + 8] = b"XXXXXXXX"
+    ws = Workspace(tmp_path / "ws", create=True)
+    [result] = ingest_paths(ws, [str(_file(tmp_path, bytes(data), "log.evtx"))])
+    assert (result.stored, result.rejected) == (50 - count, count)
+    [(reason,)] = ws.connect().execute("SELECT reason FROM quarantine").fetchall()
+    assert f"chunk {chunk} " in reason and "bad signature" in reason
+    assert f"{count} record(s) lost (EventRecordID {span})" in reason
     ws.close()

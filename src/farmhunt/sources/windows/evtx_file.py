@@ -142,16 +142,16 @@ class EvtxParser(Parser):
             if not chunk.startswith(CHUNK_MAGIC):
                 if index < header.chunk_count and any(chunk):
                     end.chunks = index + 1
-                    number += 1
-                    yield Rejected(
-                        number,
-                        f"{where} is not an EVTX chunk (bad signature): its records are lost",
-                    )
+                    end.unreadable.append(where)  # counted once the next chunk is read
                 continue  # unused space after the last chunk
             if len(chunk) < CHUNK_HEADER_SIZE:
                 end.place = f"inside the header of chunk {index}"
                 break
             check = check_chunk(chunk)
+            lost = end.lost_chunks(number + 1, check.first_id if check.plausible_ids else None)
+            if lost is not None:
+                number += 1
+                yield lost
             if check.plausible_ids:
                 end.last_id = max(end.last_id, check.last_id)
             if len(chunk) == CHUNK_SIZE:
@@ -171,8 +171,8 @@ class EvtxParser(Parser):
             for item in self._chunk(chunk, index, where, header, number, skipped):
                 number = item.number
                 yield item
-        lost = end.missing(number + 1)
-        if lost is not None:
+        for lost in end.finish(number + 1):
+            number = lost.number
             yield lost
 
     def _chunk(
@@ -266,13 +266,54 @@ class _End:
         self.last_id = 0
         """The highest EventRecordID a chunk header names (0: no chunk read)."""
         self.place = ""
+        self.unreadable: list[str] = []
+        """Chunks with a destroyed signature whose records are not yet counted."""
 
-    def missing(self, number: int) -> Rejected | None:
-        """The records of the chunks the header declares but the file ends before."""
+    def lost_chunks(self, number: int, next_id: int | None) -> Rejected | None:
+        """One entry for the unreadable chunks just passed: the records between the
+        chunk before them and ``next_id`` (the first EventRecordID after them)."""
+        if not self.unreadable:
+            return None
+        wheres, self.unreadable = self.unreadable, []
+        known = next_id is not None and (
+            0 < next_id - self.last_id - 1 <= len(wheres) * MAX_RECORDS_PER_CHUNK
+        )
+        what = wheres[0] if len(wheres) == 1 else f"{len(wheres)} chunks ({', '.join(wheres)})"
+        text = f"{what} is not an EVTX chunk (bad signature): "
+        if next_id is None or not known:
+            return Rejected(number, text + "its records are lost (how many is not known)")
+        first, last = self.last_id + 1, next_id - 1
+        span = f"{first}-{last}" if first < last else str(last)
+        return Rejected(
+            number,
+            text + f"{last - first + 1} record(s) lost (EventRecordID {span})",
+            records=last - first + 1,
+        )
+
+    def finish(self, number: int) -> Iterator[Rejected]:
+        """What the end of the file leaves unaccounted for: unreadable last chunks and
+        the chunks the header declares beyond the end of the file."""
+        unreadable = len(self.unreadable)
+        if unreadable:
+            whole = self.chunks >= self.header.chunk_count
+            lost = self.lost_chunks(number, self.header.next_record_id if whole else None)
+            if lost is not None:
+                if not whole:  # the entry for the chunks after them counts their records
+                    lost.reason = lost.reason.replace("(how many is not known)", "(see below)")
+                    lost.records = 0
+                number += 1
+                yield lost
+        missing = self.missing(number, unreadable)
+        if missing is not None:
+            yield missing
+
+    def missing(self, number: int, unreadable: int = 0) -> Rejected | None:
+        """The records of the chunks the header declares but the file ends before (and
+        of the ``unreadable`` chunks just before its end)."""
         declared, last = self.header.chunk_count, self.header.next_record_id - 1
         if self.chunks >= declared or last <= self.last_id:
             return None  # whole (or a stale header, as in a log Windows has open)
-        bound = (declared - self.chunks) * MAX_RECORDS_PER_CHUNK
+        bound = (declared - self.chunks + unreadable) * MAX_RECORDS_PER_CHUNK
         first = max(self.last_id + 1, last - bound + 1, 1)
         if self.place:
             place = self.place
