@@ -7,6 +7,7 @@ EventRecordIDs 1-20, 21-40 and 41-50) and cut or grown the way a copy of a live 
 
 from __future__ import annotations
 
+import sqlite3
 import struct
 import zlib
 from pathlib import Path
@@ -166,4 +167,28 @@ def test_unreadable_chunk_counts_the_records_it_held(
     [(reason,)] = ws.connect().execute("SELECT reason FROM quarantine").fetchall()
     assert f"chunk {chunk} " in reason and "bad signature" in reason
     assert f"{count} record(s) lost (EventRecordID {span})" in reason
+    ws.close()
+
+
+def test_workspace_of_an_earlier_version_gains_the_record_stream_columns(tmp_path: Path) -> None:
+    """Imports made before record streams were kept are still recognised by content;
+    only a grown copy of them is read whole (nothing tells which records they held)."""
+    full = _log()
+    ws = Workspace(tmp_path / "ws", create=True)
+    [first] = ingest_paths(ws, [str(_file(tmp_path, full[: FILE_HEADER_SIZE + CHUNK_SIZE], "a"))])
+    ws.close()
+    with sqlite3.connect(tmp_path / "ws" / "farmhunt.sqlite") as db:  # an earlier farmhunt's
+        for column in ("records_size", "records_count", "records_sha256", "records_skipped"):
+            db.execute(f"ALTER TABLE imports DROP COLUMN {column}")
+    ws = Workspace(tmp_path / "ws")
+    [again] = ingest_paths(ws, [str(tmp_path / "a")])
+    [grown] = ingest_paths(ws, [str(_file(tmp_path, full, "b"))])
+    assert (first.stored, again.status, grown.status, grown.stored) == (
+        20,
+        "skipped",
+        "imported",
+        50,
+    )
+    [later] = ingest_paths(ws, [str(_file(tmp_path, _log(60), "c"))])
+    assert (later.status, later.stored) == ("appended", 10)
     ws.close()
