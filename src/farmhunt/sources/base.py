@@ -129,7 +129,7 @@ def _guarded(frame: FrameFn) -> FrameFn:
         if not isinstance(binary, DecompressedReader) or binary.guarded:
             return frame(self, stream)
         binary.guarded = True
-        return end_damaged(frame(self, stream), binary, self.line_oriented)
+        return end_damaged(frame(self, stream), binary, self.line_oriented, self.counts_lost)
 
     return framed
 
@@ -145,6 +145,10 @@ class Parser(ABC):
     vendor: ClassVar[str]
     line_oriented: ClassVar[bool] = True
     """Whether records are lines, so an appended file can resume at a byte offset."""
+    counts_lost: ClassVar[bool] = False
+    """Whether ``frame`` itself counts the records a file cut short lost (EVTX headers
+    say how many records the file holds): the end of a damaged compressed stream is then
+    named, but counts no record of its own."""
     reads_options: ClassVar[tuple[str, ...]] = ()
     """The parser options (``IngestOptions.parser_options``) that change what it stores:
     only these make an import of the same content a different one."""

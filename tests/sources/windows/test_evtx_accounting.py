@@ -7,6 +7,7 @@ EventRecordIDs 1-20, 21-40 and 41-50) and cut or grown the way a copy of a live 
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 import struct
 import zlib
@@ -191,4 +192,19 @@ def test_workspace_of_an_earlier_version_gains_the_record_stream_columns(tmp_pat
     )
     [later] = ingest_paths(ws, [str(_file(tmp_path, _log(60), "c"))])
     assert (later.status, later.stored) == ("appended", 10)
+    ws.close()
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.99])
+def test_truncated_gzip_of_a_log_still_counts_every_record(tmp_path: Path, keep: float) -> None:
+    """A .evtx.gz copied while being written: the damaged compressed stream is named,
+    and the records are counted by the EVTX headers, once."""
+    packed = gzip.compress(_log())
+    path = _file(tmp_path, packed[: int(len(packed) * keep)], "log.evtx.gz")
+    ws = Workspace(tmp_path / "ws", create=True)
+    [result] = ingest_paths(ws, [str(path)])
+    assert result.stored + result.rejected == 50
+    reasons = [r[0] for r in ws.connect().execute("SELECT reason FROM quarantine").fetchall()]
+    assert any("compressed stream truncated" in r for r in reasons), reasons
+    assert not any("Failed to parse record" in r for r in reasons), reasons
     ws.close()

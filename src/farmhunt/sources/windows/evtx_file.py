@@ -118,6 +118,7 @@ class EvtxParser(Parser):
     product = "Windows Event Log"
     vendor = "Microsoft"
     line_oriented = False
+    counts_lost = True
 
     def sniff(self, sample: Sample) -> float:
         return 1.0 if sample.head.startswith(MAGIC) else 0.0
@@ -201,7 +202,7 @@ class EvtxParser(Parser):
             record_id: int | None = (
                 int(item["event_record_id"]) if kind == "record" else _record_id_in(item)
             )
-            if kind == "record" and whole is not None and record_id not in whole:
+            if whole is not None and record_id is not None and record_id not in whole:
                 continue  # cut off by the end of the file: reported as missing below
             if record_id is not None and skipped[record_id] > 0:
                 skipped[record_id] -= 1
