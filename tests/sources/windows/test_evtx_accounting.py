@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
-from farmhunt.sources.windows.evtx_writer import CHUNK_SIZE, FILE_HEADER_SIZE
+from farmhunt.sources.windows.evtx_writer import CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE
 from farmhunt.store import Workspace
 from tests.golden import parse_sample
 from tests.sources.windows import make_samples
@@ -207,4 +207,36 @@ def test_truncated_gzip_of_a_log_still_counts_every_record(tmp_path: Path, keep:
     reasons = [r[0] for r in ws.connect().execute("SELECT reason FROM quarantine").fetchall()]
     assert any("compressed stream truncated" in r for r in reasons), reasons
     assert not any("Failed to parse record" in r for r in reasons), reasons
+    ws.close()
+
+
+def _set(offset: int, fmt: str, value: int) -> Any:
+    def damage(data: bytearray) -> None:
+        struct.pack_into(fmt, data, offset, value)
+
+    return damage
+
+
+_CHUNK1 = FILE_HEADER_SIZE + CHUNK_SIZE
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _set(_CHUNK1 + 32, "<Q", 32),  # header says the chunk ends at 32: records 33-40 unread
+        _set(_CHUNK1 + CHUNK_SIZE + 32, "<Q", 114),  # …or at 114, records it never held
+        _set(FILE_HEADER_SIZE + 24, "<Q", 1025),  # a first id after the last
+        _set(_CHUNK1 + 200, "<B", 0x55),  # the string table: the library reads nothing
+        _set(_CHUNK1 + CHUNK_HEADER_SIZE + 8, "<Q", 1 << 47),  # a record's own id
+    ],
+)
+def test_damaged_chunk_headers_still_count_every_record_once(tmp_path: Path, damage: Any) -> None:
+    """Found by flipping bits in chunk headers: a header that fails its checksum cannot
+    be believed about its record range, so what it held is counted from its neighbours
+    (the next chunk's first EventRecordID, or the file header's next one)."""
+    data = bytearray(_log())
+    damage(data)
+    ws = Workspace(tmp_path / "ws", create=True)
+    [result] = ingest_paths(ws, [str(_file(tmp_path, bytes(data), "log.evtx"))])
+    assert result.stored + result.rejected == 50
     ws.close()

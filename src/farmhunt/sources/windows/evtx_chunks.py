@@ -50,10 +50,15 @@ class ChunkCheck:
     free: int
 
     @property
-    def plausible_ids(self) -> bool:
-        """Whether the header's record range can be believed (a chunk holds at most
+    def claimed_ids(self) -> bool:
+        """Whether the header names a record range a chunk can hold (at most
         ``MAX_RECORDS_PER_CHUNK`` records; a damaged header can claim billions)."""
-        return self.header_ok and 0 < self.last_id - self.first_id + 1 <= MAX_RECORDS_PER_CHUNK
+        return 0 < self.first_id <= self.last_id < self.first_id + MAX_RECORDS_PER_CHUNK
+
+    @property
+    def plausible_ids(self) -> bool:
+        """Whether the header's record range can be believed: named, and checked."""
+        return self.header_ok and self.claimed_ids
 
 
 def read_file_header(data: bytes) -> Header:

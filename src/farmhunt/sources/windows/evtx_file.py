@@ -143,13 +143,13 @@ class EvtxParser(Parser):
             if not chunk.startswith(CHUNK_MAGIC):
                 if index < header.chunk_count and any(chunk):
                     end.chunks = index + 1
-                    end.unreadable.append(where)  # counted once the next chunk is read
+                    end.unreadable.append((where, _NO_CHUNK, 0))  # counted at the next chunk
                 continue  # unused space after the last chunk
             if len(chunk) < CHUNK_HEADER_SIZE:
                 end.place = f"inside the header of chunk {index}"
                 break
             check = check_chunk(chunk)
-            lost = end.lost_chunks(number + 1, check.first_id if check.plausible_ids else None)
+            lost = end.lost_chunks(number + 1, check.first_id if check.claimed_ids else None)
             if lost is not None:
                 number += 1
                 yield lost
@@ -169,7 +169,7 @@ class EvtxParser(Parser):
                 skipped.update(taken)
                 if ids and len(taken) == len(ids):
                     continue
-            for item in self._chunk(chunk, index, where, header, number, skipped):
+            for item in self._chunk(chunk, index, where, end, number, skipped):
                 number = item.number
                 yield item
         for lost in end.finish(number + 1):
@@ -181,18 +181,20 @@ class EvtxParser(Parser):
         chunk: bytes,
         index: int,
         where: str,
-        header: Header,
+        end: _End,
         number: int,
         skipped: Counter[int],
     ) -> Iterator[RawRecord | Rejected]:
         check = check_chunk(chunk)
-        flag = unverified(check, header, index)
+        flag = unverified(check, end.header, index)
         suspect: str | None = None
         if not check.header_ok:
             suspect = f"{where} header fails its CRC32 check"
         elif check.data_ok is False and not flag:
             suspect = f"{where} fails its CRC32 check"
         seen_ids: set[int] = set(skipped)
+        read = sum(skipped.values())  # a record whose id was damaged still counts once
+        chunk_errors: list[str] = []  # not about one record: reported with the unread ones
         whole = (
             {record_id for _, _, record_id in whole_records(chunk)}
             if check.data_ok is None
@@ -207,9 +209,13 @@ class EvtxParser(Parser):
             if record_id is not None and skipped[record_id] > 0:
                 skipped[record_id] -= 1
                 continue  # imported from an earlier copy of this log
+            if kind == "error" and record_id is None:
+                chunk_errors.append(_error_reason(item))
+                continue
             number += 1
             if record_id is not None:
                 seen_ids.add(record_id)
+                read += 1
             if kind == "error":
                 yield Rejected(number, f"{where}: {_error_reason(item)}")
                 continue
@@ -232,21 +238,40 @@ class EvtxParser(Parser):
             if flag:
                 value["evtx_integrity"] = "unverified"
             yield RawRecord(number, value, text)
+        missing: list[int] = []
         if check.plausible_ids:
+            unread = check.last_id - check.first_id + 1 - read
             missing = [i for i in range(check.first_id, check.last_id + 1) if i not in seen_ids]
-            if missing:
+            missing = missing[: max(unread, 0)]
+        for error in chunk_errors:
+            # the records it stopped are counted by the entry below when the header names
+            # them; otherwise this entry stands for them, how many unknown
+            number += 1
+            yield Rejected(number, f"{where}: {error}", records=0 if missing else 1)
+        if missing:
+            number += 1
+            if chunk_errors:
+                cause = "the evtx library could not read them"
+            elif check.data_ok is None:
+                cause = "the file ends inside the chunk"
+            else:
+                cause = "a damaged record ended the chunk"
+            yield Rejected(
+                number,
+                f"{where}: {len(missing)} record(s) could not be read ({cause}); "
+                f"EventRecordID {_ranges(missing)}",
+                records=len(missing),
+            )
+        if not check.plausible_ids:
+            # a damaged header's range cannot be trusted (the library stops at the last
+            # record it names): what the chunk held beyond is known from the next chunk
+            near = [i for i in seen_ids if end.last_id < i <= end.last_id + MAX_RECORDS_PER_CHUNK]
+            lost = end.lost_chunks(number + 1, min(near)) if near else None
+            if lost is not None:
                 number += 1
-                cause = (
-                    "the file ends inside the chunk"
-                    if check.data_ok is None
-                    else "a damaged record ended the chunk"
-                )
-                yield Rejected(
-                    number,
-                    f"{where}: {len(missing)} record(s) could not be read ({cause}); "
-                    f"EventRecordID {_ranges(missing)}",
-                    records=len(missing),
-                )
+                yield lost
+            end.last_id = max(near, default=end.last_id)
+            end.unreadable.append((where, _NO_RANGE, 0 if missing else len(chunk_errors)))
 
     def normalize(self, record: RawRecord) -> Iterable[Row]:
         value = record.value
@@ -255,6 +280,10 @@ class EvtxParser(Parser):
         if integrity:
             event.extra["evtx_integrity"] = integrity
         return normalize_event(event)
+
+
+_NO_CHUNK = "is not an EVTX chunk (bad signature)"
+_NO_RANGE = "has a damaged header (CRC32 check fails) and more records than were read"
 
 
 class _End:
@@ -267,23 +296,26 @@ class _End:
         self.last_id = 0
         """The highest EventRecordID a chunk header names (0: no chunk read)."""
         self.place = ""
-        self.unreadable: list[str] = []
-        """Chunks with a destroyed signature whose records are not yet counted."""
+        self.unreadable: list[tuple[str, str, int]] = []
+        """Chunks whose records are not yet all counted (where, what is wrong, records
+        counted already): a destroyed signature, or a header that fails its checksum."""
 
     def lost_chunks(self, number: int, next_id: int | None) -> Rejected | None:
         """One entry for the unreadable chunks just passed: the records between the
         chunk before them and ``next_id`` (the first EventRecordID after them)."""
-        if not self.unreadable:
-            return None
-        wheres, self.unreadable = self.unreadable, []
-        known = next_id is not None and (
-            0 < next_id - self.last_id - 1 <= len(wheres) * MAX_RECORDS_PER_CHUNK
-        )
-        what = wheres[0] if len(wheres) == 1 else f"{len(wheres)} chunks ({', '.join(wheres)})"
-        text = f"{what} is not an EVTX chunk (bad signature): "
-        if next_id is None or not known:
+        if not self.unreadable or next_id is None:
+            return None  # kept until a record id after them is known
+        chunks, self.unreadable = self.unreadable, []
+        counted = sum(n for _, _, n in chunks)
+        gap = None if next_id is None else next_id - self.last_id - 1
+        known = gap is not None and 0 <= gap <= len(chunks) * MAX_RECORDS_PER_CHUNK
+        if all(why == _NO_RANGE for _, why, _ in chunks) and (not known or gap <= counted):
+            return None  # nothing says the damaged headers hid more records
+        text = "; ".join(f"{where} {why}" for where, why, _ in chunks) + ": "
+        if gap is None or not known or gap <= counted:
             return Rejected(number, text + "its records are lost (how many is not known)")
-        first, last = self.last_id + 1, next_id - 1
+        first, last = self.last_id + 1 + counted, self.last_id + gap
+        self.last_id = last
         span = f"{first}-{last}" if first < last else str(last)
         return Rejected(
             number,
@@ -295,27 +327,29 @@ class _End:
         """What the end of the file leaves unaccounted for: unreadable last chunks and
         the chunks the header declares beyond the end of the file."""
         unreadable = len(self.unreadable)
-        if unreadable:
-            whole = self.chunks >= self.header.chunk_count
-            lost = self.lost_chunks(number, self.header.next_record_id if whole else None)
+        counted = sum(n for _, _, n in self.unreadable)
+        if unreadable and self.chunks >= self.header.chunk_count:
+            lost = self.lost_chunks(number, self.header.next_record_id)
             if lost is not None:
-                if not whole:  # the entry for the chunks after them counts their records
-                    lost.reason = lost.reason.replace("(how many is not known)", "(see below)")
-                    lost.records = 0
-                number += 1
                 yield lost
-        missing = self.missing(number, unreadable)
+            return
+        if unreadable:  # the entry for the chunks the file ends before counts their records
+            text = "; ".join(f"{where} {why}" for where, why, _ in self.unreadable)
+            self.unreadable = []
+            yield Rejected(number, f"{text}: its records are counted below", records=0)
+            number += 1
+        missing = self.missing(number, unreadable, counted)
         if missing is not None:
             yield missing
 
-    def missing(self, number: int, unreadable: int = 0) -> Rejected | None:
+    def missing(self, number: int, unreadable: int = 0, counted: int = 0) -> Rejected | None:
         """The records of the chunks the header declares but the file ends before (and
-        of the ``unreadable`` chunks just before its end)."""
+        of the ``unreadable`` chunks just before its end, less the ``counted`` ones)."""
         declared, last = self.header.chunk_count, self.header.next_record_id - 1
-        if self.chunks >= declared or last <= self.last_id:
+        if self.chunks >= declared or last <= self.last_id + counted:
             return None  # whole (or a stale header, as in a log Windows has open)
         bound = (declared - self.chunks + unreadable) * MAX_RECORDS_PER_CHUNK
-        first = max(self.last_id + 1, last - bound + 1, 1)
+        first = max(self.last_id + 1 + counted, last - bound + 1, 1)
         if self.place:
             place = self.place
         elif self.chunks:
