@@ -5,7 +5,9 @@ Guarantees, each tested:
 - importing the same content twice, through the same parser with the same options,
   stores nothing new (content hash and parse key in the manifest); the same content
   forced through another format or column map is a new import;
-- an appended log imports only its new lines (prefix hash of the earlier import);
+- an appended log imports only its new lines (prefix hash of the earlier import), and
+  a log rewritten in place as it grows (EVTX) only its new records (the digest of its
+  earlier records, ``Parser.record_stream``);
 - an interrupted import resumes after its last committed chunk, losing nothing;
 - every record ends up stored or in quarantine with its file, number and reason;
 - memory is bounded by the chunk size, whatever the file size.
@@ -36,6 +38,7 @@ from farmhunt.sources.base import (
     Parser,
     RawRecord,
     RecordError,
+    RecordStream,
     Rejected,
     Row,
     Stream,
@@ -45,7 +48,7 @@ from farmhunt.sources.framing import DEFAULT_MAX_RECORD_BYTES, short_text
 from farmhunt.sources.notlog import not_a_log
 from farmhunt.sources.registry import choose_parser, get_parser
 from farmhunt.store.arrow import BadValue, to_arrow, write_atomic
-from farmhunt.store.manifest import ChunkEntry, TableFile
+from farmhunt.store.manifest import ChunkEntry, ImportRow, TableFile
 from farmhunt.store.workspace import Workspace, chunk_path, is_workspace, workspace_holding
 from farmhunt.timerange import implausible_reason, latest
 
@@ -244,6 +247,9 @@ class Job:
     """Bytes of decompressed content (``size`` is the file's size on disk)."""
     unverified: list[tuple[int, int]] = field(default_factory=list)
     """Decompressed ranges of gzip members that failed their CRC check."""
+    skip: int = 0
+    """Records of the file's record stream an earlier import stored (a log that grew in
+    place): the parser counts them but does not read them again."""
 
 
 @dataclass
@@ -281,6 +287,8 @@ def continues(path: str, job: Job) -> bool:
     """
     if job.length <= 0:
         return False
+    if not get_parser(job.format).line_oriented:
+        return True  # same first record: a grown copy of the log, the careful answer
     with open(path, "rb") as raw:
         compressed = compression_of(raw.read(8)) is not None
     if not compressed and os.path.getsize(path) <= job.length:
@@ -336,7 +344,9 @@ def plan_file(
                 raise
             return FileResult(path, None, "skipped", message=f"not a log: {reason}")
     manifest = workspace.manifest
-    head = head_digest(path)
+    # a log rewritten in place as it grows is known by its first record, not its bytes
+    stream = None if parser.line_oriented else parser.record_stream(path)
+    head = stream.head if stream else head_digest(path)
     settle(continued_by=(path, head))  # an earlier file of this run may be the one it extends
     # only the options this parser reads: a column map given for the HR exports of a
     # folder must not make its Zeek logs new imports the next time
@@ -350,6 +360,9 @@ def plan_file(
         else []
     )
     print_ = fingerprint(path, [c.size for c in candidates])
+    grown = manifest.stream_candidates(head, parser.name, used) if stream else []
+    if stream and grown:
+        stream = parser.record_stream(path, [c.records_size or 0 for c in grown])
     settle(content=print_.content_sha256)  # the same content earlier in this run
     done = manifest.completed_with_content(print_.content_sha256, parser.name, used)
     if done is not None:
@@ -362,9 +375,11 @@ def plan_file(
         )
 
     status = "imported"
+    skip = 0
     unfinished = manifest.unfinished_with_content(print_.content_sha256, parser.name, used)
     if unfinished is not None:
         import_id, start = unfinished.id, unfinished.records_done
+        skip = unfinished.records_skipped
         manifest.reopen(import_id)
         status = "resumed"
     else:
@@ -377,16 +392,21 @@ def plan_file(
             None,
         )
         start = base.records_done if base else 0
+        if stream:
+            base = next((c for c in grown if _extends(stream, c)), None)
+            skip = start = base.records_count or 0 if base else 0
         import_id = manifest.start_import(
             path=path,
             fmt=parser.name,
             content_sha256=print_.content_sha256,
-            head_sha256=print_.head_sha256,
+            head_sha256=head if stream else print_.head_sha256,
             size=print_.size,
             line_oriented=parser.line_oriented,
             resumed_from=base.id if base else None,
             start_record=start,
             options=used,
+            records=(stream.size, stream.count, stream.sha256) if stream else None,
+            records_skipped=skip,
         )
         if base:
             status = "appended"
@@ -403,6 +423,17 @@ def plan_file(
         os.path.getsize(path),
         print_.size,
         print_.unverified,
+        skip,
+    )
+
+
+def _extends(stream: RecordStream, earlier: ImportRow) -> bool:
+    """Whether the records of ``earlier`` are the first records of ``stream``."""
+    if earlier.records_size is None or earlier.records_size > stream.size:
+        return False
+    return stream.prefixes.get(earlier.records_size, ("", 0)) == (
+        earlier.records_sha256,
+        earlier.records_count,
     )
 
 
@@ -426,7 +457,11 @@ def produce(
                 binary,
                 job.encoding,
                 options.max_record_bytes,
-                {**options.parser_options, "imported_at": datetime.now(UTC)},
+                {
+                    **options.parser_options,
+                    "imported_at": datetime.now(UTC),
+                    "skip_records": job.skip,
+                },
                 unverified=job.unverified,
             )
             try:
@@ -479,6 +514,8 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
     batch.add(Segment(job.import_id, job.seq, 0, {}, 0, 0, complete=True))
     if job.status == "resumed":
         result.message = f"resumed after record {job.start:,}"
+    elif job.status == "appended" and job.skip:
+        result.message = f"grown log: new records after record {job.start:,}"
     elif job.status == "appended":
         result.message = f"appended lines after record {job.start:,}"
     notes = "; ".join(f"{count:,} {what}" for what, count in sorted(outcome.notes.items()))
@@ -588,13 +625,13 @@ def _pump(
                 fate.settle(writer)
                 if writer.buffered >= options.chunk_rows:
                     writer.flush()
-            result.records += 1
+            result.records += outcome.records if isinstance(outcome, Rejected) else 1
             if progress and result.records % 5000 == 0:
                 progress(stream.display_name, result.records, size_hint)
             fate.number = number
             if isinstance(outcome, Rejected):
-                writer.reject(outcome.number, outcome.reason, outcome.text)
-                fate.rejected = True
+                writer.reject(outcome.number, outcome.reason, outcome.text, outcome.records)
+                fate.reject(outcome.records)
                 if not outcome.consumed:
                     continue  # an import that extends this file reads the record again
             else:
@@ -617,18 +654,27 @@ class _Fate:
     number: int | None = None
     rows: bool = False
     rejected: bool = False
+    weight: int = 0
+    """Records a rejection under this number stands for: more than one for a known lost
+    range (an EVTX chunk), none for an entry that only names damage counted elsewhere."""
+
+    def reject(self, records: int) -> None:
+        self.weight = max(self.weight, records) if self.rejected else records
+        self.rejected = True
 
     def settle(self, writer: _ChunkWriter) -> None:
         if self.number is None:
             return
-        writer.tally.read += 1
         if self.rejected:
-            writer.tally.quarantined += 1
+            writer.tally.read += self.weight
+            writer.tally.quarantined += self.weight
         elif self.rows:
+            writer.tally.read += 1
             writer.owners_pending.add(self.number)
         else:
+            writer.tally.read += 1
             writer.tally.empty += 1
-        self.number, self.rows, self.rejected = None, False, False
+        self.number, self.rows, self.rejected, self.weight = None, False, False, 0
 
 
 def _complete(
@@ -828,6 +874,8 @@ class _ChunkWriter:
         """Records of which a row went to quarantine at conversion."""
         self.tally = Tally()
         self.quarantine: list[dict[str, Any]] = []
+        self.lost = 0
+        """Records beyond one that the quarantine rows stand for (a lost range)."""
         self.buffered = 0
         self.records_end = 0
         self.stored = 0
@@ -839,7 +887,7 @@ class _ChunkWriter:
         self.owners.setdefault(table, []).append(owner)
         self.buffered += 1
 
-    def reject(self, number: int, reason: str, text: str) -> None:
+    def reject(self, number: int, reason: str, text: str, records: int = 1) -> None:
         self.quarantine.append(
             {
                 "raw_source.file": self.path,
@@ -851,6 +899,7 @@ class _ChunkWriter:
                 "quarantined_at": datetime.now(UTC),
             }
         )
+        self.lost += records - 1  # 0: the records are counted by another entry
         self.buffered += 1
 
     def flush(self) -> None:
@@ -869,7 +918,7 @@ class _ChunkWriter:
             counts[table] += data.num_rows
         self.tally.stored += len(self.owners_pending - self.spoiled)
         self.tally.quarantined += len(self.owners_pending & self.spoiled)
-        rejected = len(self.quarantine)
+        rejected = len(self.quarantine) + self.lost
         if self.quarantine:
             tables[QUARANTINE.name] = to_arrow(QUARANTINE, self.quarantine)
         segment = Segment(self.import_id, self.seq, self.records_end, tables, stored, rejected)
@@ -877,7 +926,7 @@ class _ChunkWriter:
         self.rejected += rejected
         self.tables.update(counts)
         self.seq += 1
-        self.rows, self.quarantine, self.buffered = {}, [], 0
+        self.rows, self.quarantine, self.buffered, self.lost = {}, [], 0, 0
         self.owners, self.owners_pending, self.spoiled = {}, set(), set()
         self.emit(segment)
 

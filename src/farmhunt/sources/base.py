@@ -56,6 +56,28 @@ class Rejected:
     consumed: bool = True
     """False when the record may still be read whole later (the part of a compressed
     file cut short): an import that extends this one then reads it again."""
+    records: int = 1
+    """How many records the entry stands for: more than one when a damaged or cut file
+    lost a known range of records (an EVTX chunk header or file header counts them),
+    reported as one quarantine row rather than thousands; 0 when another entry already
+    counts them."""
+
+
+@dataclass(frozen=True)
+class RecordStream:
+    """The records of a file that is rewritten in place as it grows (EVTX), in order.
+
+    Such a file is not a byte prefix of its later self (its headers change), but its
+    records are: ``head`` identifies the log by its first record, and ``prefixes`` give
+    the digest and count of the records up to each byte length of the stream asked for,
+    so a later copy can be recognised as extending an earlier import.
+    """
+
+    head: str
+    count: int
+    size: int
+    sha256: str
+    prefixes: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
 class RecordError(ValueError):
@@ -124,7 +146,7 @@ def _guarded(frame: FrameFn) -> FrameFn:
         if not isinstance(binary, DecompressedReader) or binary.guarded:
             return frame(self, stream)
         binary.guarded = True
-        return end_damaged(frame(self, stream), binary, self.line_oriented)
+        return end_damaged(frame(self, stream), binary, self.line_oriented, self.counts_lost)
 
     return framed
 
@@ -140,6 +162,10 @@ class Parser(ABC):
     vendor: ClassVar[str]
     line_oriented: ClassVar[bool] = True
     """Whether records are lines, so an appended file can resume at a byte offset."""
+    counts_lost: ClassVar[bool] = False
+    """Whether ``frame`` itself counts the records a file cut short lost (EVTX headers
+    say how many records the file holds): the end of a damaged compressed stream is then
+    named, but counts no record of its own."""
     reads_options: ClassVar[tuple[str, ...]] = ()
     """The parser options (``IngestOptions.parser_options``) that change what it stores:
     only these make an import of the same content a different one."""
@@ -164,6 +190,13 @@ class Parser(ABC):
     @abstractmethod
     def normalize(self, record: RawRecord) -> Iterable[Row]:
         """Return the OCSF rows for one record, or raise :class:`RecordError`."""
+
+    def record_stream(self, path: str, sizes: Iterable[int] = ()) -> RecordStream | None:
+        """The file's records as a stream (see :class:`RecordStream`), for formats whose
+        files grow in place; None for the others. ``frame`` must then honour the stream
+        option ``skip_records``: that many records of the stream were imported before,
+        and are counted in the numbering but not yielded."""
+        return None
 
 
 Parser.frame = _guarded(Parser.frame)  # type: ignore[method-assign,assignment]

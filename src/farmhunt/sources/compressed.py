@@ -185,7 +185,10 @@ class DecompressedReader(io.BufferedReader):
 
 
 def end_damaged(
-    items: Iterator[RawRecord | Rejected], reader: DecompressedReader, line_oriented: bool
+    items: Iterator[RawRecord | Rejected],
+    reader: DecompressedReader,
+    line_oriented: bool,
+    counts_lost: bool = False,
 ) -> Iterator[RawRecord | Rejected]:
     """Pass a framer's records through, ending a damaged stream with one quarantine record.
 
@@ -193,7 +196,9 @@ def end_damaged(
     the one the damage cut in two. That record, if it can be told (it ends exactly where
     the decoded data ends, without its newline; or the framer rejected it), becomes the
     quarantine record that names the damage; otherwise one is added after the last record.
-    Every record before the damage is passed on untouched.
+    Every record before the damage is passed on untouched. A framer that counts what
+    the damage lost (``counts_lost``, EVTX) keeps its own last entries and count; the
+    damage is then one more entry, standing for no record.
     """
     last: RawRecord | Rejected | None = None
     for item in items:
@@ -206,6 +211,14 @@ def end_damaged(
             yield last
         return
     lost = "the records before it are kept, the rest of the file is lost"
+    if counts_lost:
+        if last is not None:
+            yield last
+        number = last.number + 1 if last is not None else 1
+        yield Rejected(
+            number, f"{damage}; any records it cut off have entries of their own", records=0
+        )
+        return
     if last is None:
         yield Rejected(1, f"{damage} before the first record; {lost}", consumed=False)
         return

@@ -37,7 +37,11 @@ CREATE TABLE IF NOT EXISTS imports (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     error TEXT,
-    parse_key TEXT NOT NULL DEFAULT ''
+    parse_key TEXT NOT NULL DEFAULT '',
+    records_size INTEGER,
+    records_count INTEGER,
+    records_sha256 TEXT,
+    records_skipped INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS imports_content ON imports(content_sha256);
 CREATE INDEX IF NOT EXISTS imports_head ON imports(head_sha256);
@@ -60,6 +64,14 @@ CREATE TABLE IF NOT EXISTS table_files (
 );
 CREATE INDEX IF NOT EXISTS table_files_table ON table_files(table_name);
 """
+
+
+_RECORD_COLUMNS = (
+    ("records_size", "INTEGER"),
+    ("records_count", "INTEGER"),
+    ("records_sha256", "TEXT"),
+    ("records_skipped", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 def parse_key(options: Mapping[str, Any] | None) -> str:
@@ -108,11 +120,20 @@ class ImportRow:
     started_at: str
     finished_at: str | None
     error: str | None
+    records_size: int | None = None
+    """Bytes of the file's record stream (formats that grow in place, such as EVTX:
+    see ``Parser.record_stream``); None for the others."""
+    records_count: int | None = None
+    """Records in that stream: what a later copy extending this one skips."""
+    records_sha256: str | None = None
+    records_skipped: int = 0
+    """Records of the stream an earlier import of the same log had stored already."""
 
 
 _IMPORT_COLUMNS = (
     "id, path, format, content_sha256, head_sha256, size, line_oriented, status, records_done, "
-    "stored, rejected, started_at, finished_at, error"
+    "stored, rejected, started_at, finished_at, error, records_size, records_count, "
+    "records_sha256, records_skipped"
 )
 
 
@@ -193,6 +214,10 @@ class Manifest:
         if "parse_key" not in columns:
             # Earlier imports were made without parser options: their key is "".
             self._db.execute("ALTER TABLE imports ADD COLUMN parse_key TEXT NOT NULL DEFAULT ''")
+        # Earlier imports have no record stream: a grown copy of them is a new import.
+        for column, kind in _RECORD_COLUMNS:
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE imports ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -246,6 +271,23 @@ class Manifest:
         ).fetchall()
         return [_import(r) for r in rows]
 
+    def stream_candidates(
+        self, head_sha256: str, fmt: str, options: Mapping[str, Any] | None = None
+    ) -> list[ImportRow]:
+        """Completed imports of a log rewritten in place as it grows (EVTX) whose records
+        begin with the same record (``head_sha256``), read the same way: the earlier
+        copies a file with this head may extend, longest record stream first.
+
+        Unlike :meth:`append_candidates`, no size on disk narrows them: Windows writes a
+        log in place, so a grown copy may be no larger than the earlier one."""
+        rows = self._db.execute(
+            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE head_sha256 = ? AND status = 'complete' "
+            "AND records_size IS NOT NULL AND format = ? AND parse_key = ? "
+            "ORDER BY records_size DESC",
+            (head_sha256, fmt, parse_key(options)),
+        ).fetchall()
+        return [_import(r) for r in rows]
+
     def start_import(
         self,
         *,
@@ -258,14 +300,20 @@ class Manifest:
         resumed_from: int | None,
         start_record: int,
         options: Mapping[str, Any] | None = None,
+        records: tuple[int, int, str] | None = None,
+        records_skipped: int = 0,
     ) -> int:
-        """Record a new import; ``options`` are the parser options it reads with."""
+        """Record a new import; ``options`` are the parser options it reads with;
+        ``records`` the (size, count, sha256) of its record stream, when it has one,
+        of which it skips the first ``records_skipped`` (stored by an earlier import)."""
+        size_of, count_of, sha_of = records if records else (None, None, None)
         with self._relaxed():
             cursor = self._db.execute(
                 "INSERT INTO imports (path, format, content_sha256, head_sha256, size, "
                 "line_oriented, "
-                "status, resumed_from, start_record, records_done, started_at, parse_key) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                "status, resumed_from, start_record, records_done, started_at, parse_key, "
+                "records_size, records_count, records_sha256, records_skipped) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     path,
                     fmt,
@@ -278,6 +326,10 @@ class Manifest:
                     start_record,
                     now(),
                     parse_key(options),
+                    size_of,
+                    count_of,
+                    sha_of,
+                    records_skipped,
                 ),
             )
         assert cursor.lastrowid is not None
