@@ -84,3 +84,15 @@ def test_the_scan_line_counts_only_imported_files_and_names_the_rest() -> None:
         "Ingested 5 events from 1 file (1 record quarantined); "
         "3 skipped (1 already imported, 1 not a log, 1 farmhunt workspace); 1 failed"
     )
+
+
+def test_scan_prints_the_same_summary(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.jsonl").write_text(ndjson([ocsf_event(1), ocsf_event(2)]))
+    (logs / "LICENSE").write_text("MIT License\n\nPermission is hereby granted\n")
+    scan = runner.invoke(app, ["scan", str(logs), "-w", str(tmp_path / "ws")])
+    assert scan.exit_code == 0, scan.output
+    out = " ".join(scan.output.split())
+    assert "2 files: 1 imported, 1 skipped (1 not a log)." in out
+    assert "2 records read: 2 stored (2 rows), 0 quarantined (" in out
