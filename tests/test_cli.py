@@ -113,6 +113,7 @@ def test_the_demo_counts_events_as_the_report_does() -> None:
     roster = FileResult("hr.csv", "hr_roster", "imported", stored=3, tables=Counter(workers=3))
     inventory = FileResult("inv.csv", "hr_devices", "imported", stored=2, tables=Counter(devices=2))
     assert ingested_line([logs, roster, inventory]) == (
-        "Ingested 10 rows from 3 files, of which 5 events and 5 roster/inventory rows (0 rejected)"
+        "Ingested 10 rows from 3 files, of which 5 events and 5 roster/inventory rows "
+        "(0 records quarantined)"
     )
-    assert ingested_line([logs]) == "Ingested 5 events from 1 file (0 rejected)"
+    assert ingested_line([logs]) == "Ingested 5 events from 1 file (0 records quarantined)"

@@ -27,6 +27,14 @@ AHEAD = timedelta(days=1)
 TOO_EARLY = "event time before 1990: a placeholder or reset clock, not when it happened"
 TOO_LATE = "event time more than a day in the future: a placeholder or wrong clock"
 
+RELATIVE_TOO_EARLY = "before 1990: a relative time (seconds since the capture began) or unset clock"
+"""A Zeek ``ts`` (or ``_write_ts``) before 1990; the reason reads ``<field> is <this>``."""
+RELATIVE_TOO_LATE = "after tomorrow: not epoch seconds (Zeek writes ts in seconds)"
+"""A Zeek ``ts`` past tomorrow; the reason reads ``<field> is <this>``."""
+
+EARLY = "before 1990"
+LATE = "after tomorrow"
+
 
 def latest(now: datetime | None = None) -> datetime:
     """The latest plausible event time: a day after ``now`` (default: the clock)."""
@@ -57,3 +65,20 @@ def implausible_reason(rows: list[tuple[str, dict[str, Any]]], upto: datetime) -
             if when > upto:
                 return TOO_LATE
     return None
+
+
+def implausible_time_sql() -> tuple[str, list[str]]:
+    """How ``stats`` finds the quarantine rows refused for an implausible time: a SQL
+    expression on ``reason`` that is :data:`EARLY`, :data:`LATE` or NULL, and its
+    parameters in order.
+
+    The reasons are matched whole (ingest's) or by their fixed ending (Zeek's, which
+    name the field first), never by a word inside them: a reason can quote a value from
+    the log, and a log line must not be able to count itself here."""
+    side = (
+        "CASE WHEN reason = ? OR suffix(reason, ?) THEN ? "
+        "WHEN reason = ? OR suffix(reason, ?) THEN ? END"
+    )
+    params = [TOO_EARLY, f" is {RELATIVE_TOO_EARLY}", EARLY]
+    params += [TOO_LATE, f" is {RELATIVE_TOO_LATE}", LATE]
+    return side, params

@@ -28,7 +28,7 @@ def test_each_format_is_written(scanned: Scanned, tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 1000
-    assert json.loads((tmp_path / "report.json").read_text())["schema_version"] == "1.0"
+    assert json.loads((tmp_path / "report.json").read_text())["schema_version"] == "1.1"
     assert json.loads((tmp_path / "report.stix").read_text())["type"] == "bundle"
     table = (tmp_path / "report.table").read_text()
     assert "Workers ranked by risk" in table and "\x1b[" not in table

@@ -13,11 +13,16 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
 from farmhunt.cli.identity_view import check_aliases, parser_options, resolve_and_report
+from farmhunt.cli.ingest_summary import (
+    files_sentence,
+    notes_sentence,
+    records_sentence,
+    summary_table,
+)
 from farmhunt.cli.safe import PATH_LIMIT, clean, text
-from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths, summarize
+from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths
 from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
@@ -121,34 +126,19 @@ def run_ingest(
         err.print(text("interrupted: committed chunks are kept; run the same command to resume"))
         return 130
 
-    table = Table(
-        "source",
-        "files",
-        "events stored",
-        "events rejected",
-        "skipped",
-        "errors",
-        title="Ingest summary",
-    )
-    for fmt_name, counts in sorted(summarize(results).items()):
-        table.add_row(
-            text(fmt_name),
-            f"{counts['files']:,}",
-            f"{counts['stored']:,}",
-            f"{counts['rejected']:,}",
-            f"{counts['skipped']:,}",
-            f"{counts['error']:,}",
-        )
-    console.print(table)
-    total = sum(r.stored for r in results)
+    console.print(summary_table(results))
     seconds = time.perf_counter() - started
+    console.print(text(f"{files_sentence(results)}.", limit=PATH_LIMIT))
     console.print(
         text(
-            f"{total:,} events stored in {seconds:.1f}s; quarantined records are listed by "
-            f"`farmhunt stats --workspace {workspace}`.",
+            f"{records_sentence(results)} ({seconds:.1f}s); quarantined records are "
+            f"listed by `farmhunt stats --workspace {workspace}`.",
             limit=PATH_LIMIT,
         )
     )
+    passed = notes_sentence(results)
+    if passed:
+        console.print(text(f"{passed}.", "yellow", limit=PATH_LIMIT))
     with Workspace(workspace) as again:
         resolved = resolve_and_report(again, console, err, aliases)
     return 1 if resolved or any(r.status == "error" for r in results) else 0

@@ -57,18 +57,23 @@ def write_html_report(workspace: Path, output: Path, console: Console, err: Cons
 
 def ingested_line(results: list[FileResult]) -> str:
     """What an ingest stored, in the report's terms: its "events" are the rows of the
-    event tables; roster and inventory rows are counted apart, so the two agree."""
+    event tables; roster and inventory rows are counted apart, so the two agree. "From
+    N files" counts the files imported; skipped and failed ones are named after it."""
+    from farmhunt.cli.ingest_summary import fates_words, outcome, tally
     from farmhunt.schema import TABLES
 
     rows = sum(r.stored for r in results)
     events = sum(n for r in results for table, n in r.tables.items() if table in TABLES)
-    rejected = sum(r.rejected for r in results)
-    files = f"{len(results)} file{'' if len(results) == 1 else 's'}"
+    count = tally(results).quarantined
+    quarantined = f"{count:,} record{'' if count == 1 else 's'} quarantined"
+    imported = sum(1 for r in results if outcome(r) == "imported")
+    files = f"{imported:,} file{'' if imported == 1 else 's'}"
+    others = "".join(f"; {words}" for words in fates_words(results)[1:])
     if rows == events:
-        return f"Ingested {events:,} events from {files} ({rejected:,} rejected)"
+        return f"Ingested {events:,} events from {files} ({quarantined}){others}"
     return (
         f"Ingested {rows:,} rows from {files}, of which {events:,} events and "
-        f"{rows - events:,} roster/inventory rows ({rejected:,} rejected)"
+        f"{rows - events:,} roster/inventory rows ({quarantined}){others}"
     )
 
 

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt.cli.identity_view import TOP_UNRESOLVED, show_identity
+from farmhunt.cli.quarantine_view import show_quarantine
 from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.schema import TABLES
 from farmhunt.store.workspace import Workspace, WorkspaceError
@@ -66,17 +67,7 @@ def show_stats(workspace: Path, console: Console, err: Console, show_all: bool =
                     )
                 )
 
-        quarantined = con.execute(
-            'SELECT reason, count(*), min("raw_source.file"), min("raw_source.record") '
-            "FROM quarantine GROUP BY reason ORDER BY 2 DESC LIMIT 15"
-        ).fetchall()
-        if quarantined:
-            table = Table("records", "reason", "e.g. file:record", title="Quarantine")
-            for reason, count, file, record in quarantined:
-                table.add_row(f"{count:,}", text(reason, limit=120), text(f"{file}:{record}"))
-            console.print(table)
-        else:
-            console.print("Quarantine is empty.")
+        show_quarantine(con, console)
         show_identity(con, console, None if show_all else TOP_UNRESOLVED)
     return 0
 

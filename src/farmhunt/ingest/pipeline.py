@@ -91,6 +91,9 @@ class FileResult:
     tables: Counter[str] = field(default_factory=Counter)
     tally: Tally = field(default_factory=Tally)
     """What became of each record read: the accounting invariant."""
+    notes: Counter[str] = field(default_factory=Counter)
+    """What framing passed over that is not a record (NUL bytes, an unfinished last
+    line, unverified records), by the note's text: summed over files by ``ingest``."""
 
 
 def expand_paths(paths: Iterable[str], workspaces: list[str] | None = None) -> Iterator[str]:
@@ -518,6 +521,7 @@ def finalize(workspace: Workspace, job: Job, outcome: Outcome, batch: _Batch) ->
         result.message = f"grown log: new records after record {job.start:,}"
     elif job.status == "appended":
         result.message = f"appended lines after record {job.start:,}"
+    result.notes = Counter(outcome.notes)
     notes = "; ".join(f"{count:,} {what}" for what, count in sorted(outcome.notes.items()))
     if notes:
         result.message = f"{result.message}; {notes}" if result.message else notes
@@ -951,16 +955,3 @@ class _ChunkWriter:
                         "quarantined_at": datetime.now(UTC),
                     }
                 )
-
-
-def summarize(results: list[FileResult]) -> dict[str, Counter[str]]:
-    """Per format: files, stored, rejected, skipped, errors."""
-    summary: dict[str, Counter[str]] = {}
-    for r in results:
-        unknown = "(not a log)" if r.status == "skipped" else "(unrecognized)"
-        counts = summary.setdefault(r.format or unknown, Counter())
-        counts["files"] += 1
-        counts["stored"] += r.stored
-        counts["rejected"] += r.rejected
-        counts[r.status] += 1
-    return summary

@@ -2,9 +2,11 @@
 
 The document is the JSON report itself (``docs/report-json.md``, schema
 ``report.schema.json``): what was ingested, the workers ranked by risk with their
-findings and the events behind them, the candidate farms, and the findings that no
-worker could be linked to. Reading it touches the derived tables (scores, findings,
-clusters), the roster, aggregates of the events, and only the events findings name.
+findings and the events behind them, the candidate farms, the findings that no
+worker could be linked to, and the accounts and hosts those name, ranked as
+unresolved subjects (the only ranking there is without an HR roster). Reading it
+touches the derived tables (scores, findings, clusters), the roster, aggregates of the
+events, and only the events findings name.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from farmhunt.report.evidence import PER_FINDING, evidence_for, fetch_events, wa
 from farmhunt.report.values import iso, json_value, parse_iso, plain
 from farmhunt.schema import TABLES
 from farmhunt.score.clusters import normalize_address
+from farmhunt.score.subjects import rank_subjects
 from farmhunt.store.workspace import Workspace
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Version of the JSON report's schema: minor for additions, major for changes."""
 
 FINDING_COLUMNS = (
@@ -79,17 +82,42 @@ def build_report(
         _worker({"worker_id": w}, roster.get(w), by_worker, hours, middle) for w in unscored
     ]
     farm_records = [_cluster(c, roster, by_worker) for c in clusters]
+    subjects = unresolved_subjects(unattributed)
     _seen_addresses(con, farm_records)
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "farmhunt", "version": __version__},
         "generated_at": iso(generated),
         "ingest": ingest,
-        "summary": _summary(workers, farm_records, unattributed),
+        "summary": _summary(workers, farm_records, unattributed, subjects),
         "workers": workers,
         "clusters": farm_records,
         "unattributed": unattributed,
+        "unresolved_subjects": subjects,
     }
+
+
+def unresolved_subjects(unattributed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The accounts and hosts of unattributed findings, ranked by the worker model
+    (:func:`farmhunt.score.subjects.rank_subjects`, as the table views rank them).
+
+    Not people: one person may hide behind several, several behind one, until a
+    roster links them; every format labels them so."""
+    return [
+        {
+            "rank": rank,
+            "subject": entry.subject,
+            "subject_type": entry.subject_type,
+            "score": entry.risk.score,
+            "level": entry.risk.level,
+            "raw": entry.risk.raw,
+            "categories": list(entry.risk.categories),
+            "findings": entry.findings,
+            "finding_ids": list(entry.finding_ids),
+            "explanation": entry.risk.explanation,
+        }
+        for rank, entry in enumerate(rank_subjects(unattributed), 1)
+    ]
 
 
 def _middle_of(span: dict[str, str | None], otherwise: datetime) -> datetime:
@@ -311,7 +339,10 @@ def ingest_summary(ws: Workspace, con: duckdb.DuckDBPyConnection) -> dict[str, A
 
 
 def _summary(
-    workers: list[dict[str, Any]], clusters: list[dict[str, Any]], unattributed: list[Any]
+    workers: list[dict[str, Any]],
+    clusters: list[dict[str, Any]],
+    unattributed: list[Any],
+    subjects: list[Any],
 ) -> dict[str, Any]:
     levels: dict[str, int] = defaultdict(int)
     for worker in workers:
@@ -323,4 +354,5 @@ def _summary(
         "clusters": len(clusters),
         "farms": sum(1 for c in clusters if c["farm"]),
         "unattributed": len(unattributed),
+        "unresolved_subjects": len(subjects),
     }

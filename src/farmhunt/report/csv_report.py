@@ -1,15 +1,17 @@
 """``--format csv``: one row per worker and finding, safe to open in a spreadsheet.
 
 A worker without findings (a farm member only) is one row with empty finding columns;
-findings linked to no worker follow with empty worker columns. Host and process names
-come from logs, so every text cell that a spreadsheet would read as a formula (starting
-with ``=``, ``+``, ``-``, ``@``, tab or carriage return, also after leading white space or
-control characters, and in full-width forms like ``＝``) is prefixed with ``'``, and
-every cell is quoted (OWASP, CSV injection). A CSV report is also printed to terminals
-(``farmhunt report -f csv``, ``cat``, ``less -r``), so control, bidi-override and
-zero-width characters are written as escapes (``\\x1b``) as every other output writes
-them (:func:`farmhunt.report.values.visible`): a host name cannot clear the screen or
-plant a terminal hyperlink.
+findings linked to no worker follow with empty worker columns, ordered by the rank of
+the account or host they name among the unresolved subjects (the ``unresolved_subject_``
+columns: a subject, not a person, ranked as the table view ranks it without a roster).
+Host and process names come from logs, so every text cell that a spreadsheet would
+read as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return,
+also after leading white space or control characters, and in full-width forms like
+``＝``) is prefixed with ``'``, and every cell is quoted (OWASP, CSV injection). A CSV
+report is also printed to terminals (``farmhunt report -f csv``, ``cat``, ``less -r``),
+so control, bidi-override and zero-width characters are written as escapes (``\\x1b``)
+as every other output writes them (:func:`farmhunt.report.values.visible`): a host name
+cannot clear the screen or plant a terminal hyperlink.
 """
 
 from __future__ import annotations
@@ -52,7 +54,14 @@ FINDING_COLUMNS = (
     "triage",
     "event_uids",
 )
-COLUMNS = WORKER_COLUMNS + FINDING_COLUMNS
+SUBJECT_COLUMNS = (
+    "unresolved_subject_rank",
+    "unresolved_subject_score",
+    "unresolved_subject_level",
+)
+"""Filled on the rows of findings linked to no worker: their subject's rank among the
+report's ``unresolved_subjects``."""
+COLUMNS = WORKER_COLUMNS + FINDING_COLUMNS + SUBJECT_COLUMNS
 
 
 FORMULA_CHARACTERS = frozenset("=+-@")
@@ -105,6 +114,12 @@ def _finding_cells(finding: dict[str, Any] | None) -> dict[str, Any]:
     return {c: finding.get(c) for c in FINDING_COLUMNS} if finding else {}
 
 
+def _subject_cells(subject: dict[str, Any] | None) -> dict[str, Any]:
+    if subject is None:
+        return {}
+    return {f"unresolved_subject_{k}": subject[k] for k in ("rank", "score", "level")}
+
+
 def render_csv(doc: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
@@ -113,8 +128,15 @@ def render_csv(doc: dict[str, Any]) -> str:
     for worker in doc["workers"]:
         for finding in worker["findings"] or [None]:
             rows.append({**_worker_cells(worker), **_finding_cells(finding)})
-    for finding in doc["unattributed"]:
-        rows.append(_finding_cells(finding))
+    ranked = {
+        finding_id: subject
+        for subject in doc.get("unresolved_subjects", [])
+        for finding_id in subject["finding_ids"]
+    }
+    unattributed = [(ranked.get(f.get("finding_id")), f) for f in doc["unattributed"]]
+    unattributed.sort(key=lambda pair: pair[0]["rank"] if pair[0] else len(ranked) + 1)
+    for subject, finding in unattributed:
+        rows.append({**_finding_cells(finding), **_subject_cells(subject)})
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in COLUMNS])
     return out.getvalue()

@@ -26,6 +26,8 @@ class SubjectRisk:
     subject_type: str
     risk: WorkerRisk
     findings: int
+    finding_ids: tuple[str, ...] = ()
+    """The findings behind it, in the order given (the reports link to them)."""
 
 
 def rank_subjects(
@@ -48,7 +50,13 @@ def rank_subjects(
         kind = finding.get("subject_type") or ("hostname" if finding.get("device") else "")
         grouped.setdefault((str(kind), str(subject)), []).append(finding)
     ranked = [
-        SubjectRisk(subject, kind, score_worker(subject, rows, None, model), len(rows))
+        SubjectRisk(
+            subject,
+            kind,
+            score_worker(subject, rows, None, model),
+            len(rows),
+            tuple(str(r["finding_id"]) for r in rows if r.get("finding_id")),
+        )
         for (kind, subject), rows in grouped.items()
     ]
     ranked.sort(key=lambda s: (-s.risk.score, s.subject_type, s.subject))

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from farmhunt.sources.base import RecordError
 from farmhunt.sources.values import parse_time
+from farmhunt.timerange import RELATIVE_TOO_EARLY, RELATIVE_TOO_LATE
 
 EARLIEST = 631_152_000.0
 """1990-01-01T00:00:00Z in epoch seconds: no Zeek log is older (Bro began in 1995)."""
@@ -33,8 +34,8 @@ LEEWAY = 86_400.0
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-TOO_EARLY = "before 1990: a relative time (seconds since the capture began) or unset clock"
-TOO_LATE = "after tomorrow: not epoch seconds (Zeek writes ts in seconds)"
+TOO_EARLY = RELATIVE_TOO_EARLY
+TOO_LATE = RELATIVE_TOO_LATE
 
 
 def latest() -> float:
