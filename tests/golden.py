@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from farmhunt.ingest.hashing import head_digest
-from farmhunt.ingest.pipeline import iter_results
+from farmhunt.ingest.reading import iter_results
 from farmhunt.schema import get_table
 from farmhunt.sources import read_sample
 from farmhunt.sources.base import Rejected, Stream

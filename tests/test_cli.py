@@ -107,7 +107,7 @@ def test_the_demo_counts_events_as_the_report_does() -> None:
     from collections import Counter
 
     from farmhunt.cli.pipeline_view import ingested_line
-    from farmhunt.ingest.pipeline import FileResult
+    from farmhunt.ingest.model import FileResult
 
     logs = FileResult("a.jsonl", "ocsf", "imported", stored=5, tables=Counter(process_activity=5))
     roster = FileResult("hr.csv", "hr_roster", "imported", stored=3, tables=Counter(workers=3))

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from farmhunt.cli.app import app
 from farmhunt.cli.pipeline_view import ingested_line
 from farmhunt.ingest.accounting import Tally
-from farmhunt.ingest.pipeline import WORKSPACE_SKIPPED, FileResult
+from farmhunt.ingest.model import FileResult
+from farmhunt.ingest.pipeline import WORKSPACE_SKIPPED
 from tests.ingest.helpers import ndjson, ocsf_event
 
 runner = CliRunner()

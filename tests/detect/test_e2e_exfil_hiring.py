@@ -16,7 +16,8 @@ from farmhunt.detect.model import Finding
 from farmhunt.detect.run import detect_workspace
 from farmhunt.enrich.build import enrich_workspace
 from farmhunt.enrich.identity import resolve
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.settings import load_settings
 from farmhunt.simulate.config import INTENSITIES, SimConfig
 from farmhunt.simulate.run import TELEMETRY, simulate

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths
+from farmhunt.ingest.model import FileResult, IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.store import Workspace
 
 BASE_MS = 1_763_776_800_000

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from farmhunt.ingest.accounting import Tally
-from farmhunt.ingest.pipeline import FileResult
+from farmhunt.ingest.model import FileResult
 from farmhunt.sources.framing import open_decompressed, unwrap
 from tests.ingest.helpers import ingest, ndjson, ocsf_event
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from farmhunt.ingest import pipeline
+from farmhunt.ingest import commit, plan, reading
+from farmhunt.ingest.model import IngestOptions
 from farmhunt.sources.registry import get_parser
 from farmhunt.store import Workspace
 from tests.ingest.helpers import ingest, ndjson, ocsf_event, pids
@@ -40,16 +41,16 @@ def test_crash_before_a_shared_commit_resumes_the_pending_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = _small_files(tmp_path / "logs", 6, 4)
-    real_commit = pipeline._Batch.commit
+    real_commit = commit.Batch.commit
     calls = {"n": 0}
 
-    def crashing_commit(self: pipeline._Batch) -> None:
+    def crashing_commit(self: commit.Batch) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("the process dies before the second commit")
         real_commit(self)
 
-    monkeypatch.setattr(pipeline._Batch, "commit", crashing_commit)
+    monkeypatch.setattr(commit.Batch, "commit", crashing_commit)
     with pytest.raises(RuntimeError):
         ingest(tmp_path / "ws", *paths, chunk_rows=10)
     committed = pids(tmp_path / "ws")
@@ -58,7 +59,7 @@ def test_crash_before_a_shared_commit_resumes_the_pending_files(
         statuses = [i.status for i in ws.manifest.imports()]
     assert "complete" in statuses and "running" in statuses
 
-    monkeypatch.setattr(pipeline._Batch, "commit", real_commit)
+    monkeypatch.setattr(commit.Batch, "commit", real_commit)
     again = ingest(tmp_path / "ws", *paths, chunk_rows=10)
     assert {r.status for r in again} <= {"skipped", "imported", "resumed"}
     assert pids(tmp_path / "ws") == [1000 + i for i in range(24)], "nothing lost or doubled"
@@ -84,18 +85,18 @@ def test_an_import_whose_rows_a_parsing_process_wrote_completes_at_once(tmp_path
     would be checked against a growing list of pending imports."""
     path = tmp_path / "big.jsonl"
     path.write_text(ndjson([ocsf_event(i) for i in range(5)]))
-    options = pipeline.IngestOptions()
+    options = IngestOptions()
     with Workspace(tmp_path / "ws", create=True) as ws:
-        batch = pipeline._Batch(ws, options.chunk_rows)
-        job = pipeline.plan_file(ws, str(path), options, lambda **_: None)
-        assert isinstance(job, pipeline.Job)
+        batch = commit.Batch(ws, options.chunk_rows)
+        job = plan.plan_file(ws, str(path), options, lambda **_: None)
+        assert isinstance(job, plan.Job)
         batch.track(job)
 
-        def emit(segment: pipeline.Segment) -> None:
-            batch.add(pipeline.write_segment(ws.root, segment))
+        def emit(segment: commit.Segment) -> None:
+            batch.add(commit.write_segment(ws.root, segment))
 
-        outcome = pipeline.produce(job, get_parser(job.format), options, emit, None)
-        pipeline.finalize(ws, job, outcome, batch)
+        outcome = reading.produce(job, get_parser(job.format), options, emit, None)
+        commit.finalize(ws, job, outcome, batch)
         assert batch.segments == [] and not batch.holds(content=job.content)
         assert ws.manifest.get(job.import_id).status == "complete"
     assert pids(tmp_path / "ws") == [1000 + i for i in range(5)]

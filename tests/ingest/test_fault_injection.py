@@ -30,7 +30,8 @@ from tests.ingest.helpers import ocsf_event
 # commits rather than before the first one.
 DRIVER = """
 import sys
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.store import Workspace
 with Workspace(sys.argv[1], create=True) as ws:
     ingest_paths(ws, sys.argv[2:], IngestOptions(chunk_rows=300, workers=2))

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from farmhunt.ingest.pipeline import FileResult
+from farmhunt.ingest.model import FileResult
 from tests.ingest.helpers import ingest
 
 SOURCES = Path(__file__).parent.parent / "sources"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from farmhunt.ingest import pipeline
+from farmhunt.ingest import commit, reading
 from farmhunt.store import Workspace
 from tests.ingest.helpers import ingest, ndjson, ocsf_event, pids, query
 
@@ -73,10 +73,10 @@ def test_crash_mid_import_keeps_committed_chunks_and_resumes(
 ) -> None:
     sample = tmp_path / "big.jsonl"
     sample.write_text(ndjson([ocsf_event(i) for i in range(100)]))
-    real_flush = pipeline._ChunkWriter.flush
+    real_flush = commit.ChunkWriter.flush
     calls = {"n": 0}
 
-    def crashing_flush(self: pipeline._ChunkWriter) -> None:
+    def crashing_flush(self: commit.ChunkWriter) -> None:
         calls["n"] += 1
         if calls["n"] == 4:
             # the process dies after writing a Parquet file but before committing it
@@ -85,12 +85,12 @@ def test_crash_mid_import_keeps_committed_chunks_and_resumes(
             raise _Crash
         real_flush(self)
 
-    monkeypatch.setattr(pipeline._ChunkWriter, "flush", crashing_flush)
+    monkeypatch.setattr(commit.ChunkWriter, "flush", crashing_flush)
     with pytest.raises(_Crash):
         ingest(tmp_path / "ws", sample, chunk_rows=10)
     assert len(pids(tmp_path / "ws")) == 30, "three committed chunks are visible"
 
-    monkeypatch.setattr(pipeline._ChunkWriter, "flush", real_flush)
+    monkeypatch.setattr(commit.ChunkWriter, "flush", real_flush)
     [resumed] = ingest(tmp_path / "ws", sample, chunk_rows=10)
     assert resumed.status == "resumed" and resumed.stored == 70
     assert pids(tmp_path / "ws") == [1000 + i for i in range(100)]
@@ -107,7 +107,7 @@ def test_interrupt_marks_the_import_and_the_next_run_finishes_it(
 ) -> None:
     sample = tmp_path / "big.jsonl"
     sample.write_text(ndjson([ocsf_event(i) for i in range(50)]))
-    real_normalize = pipeline.iter_results
+    real_normalize = reading.iter_results
 
     def interrupted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         for n, item in enumerate(real_normalize(*args, **kwargs)):  # type: ignore[arg-type]
@@ -115,12 +115,12 @@ def test_interrupt_marks_the_import_and_the_next_run_finishes_it(
                 raise KeyboardInterrupt
             yield item
 
-    monkeypatch.setattr(pipeline, "iter_results", interrupted)
+    monkeypatch.setattr(reading, "iter_results", interrupted)
     with pytest.raises(KeyboardInterrupt):
         ingest(tmp_path / "ws", sample, chunk_rows=10)
     with Workspace(tmp_path / "ws") as ws:
         assert ws.manifest.imports()[0].status == "interrupted"
-    monkeypatch.setattr(pipeline, "iter_results", real_normalize)
+    monkeypatch.setattr(reading, "iter_results", real_normalize)
     [done] = ingest(tmp_path / "ws", sample, chunk_rows=10)
     assert done.status == "resumed"
     assert pids(tmp_path / "ws") == [1000 + i for i in range(50)]

@@ -20,7 +20,7 @@ PARENT = """
 import sys, time
 from pathlib import Path
 from farmhunt.ingest.parallel import _Pool
-from farmhunt.ingest.pipeline import IngestOptions
+from farmhunt.ingest.model import IngestOptions
 pool = _Pool(2, IngestOptions(workers=1), Path(sys.argv[1]))
 print(" ".join(str(p.pid) for p in pool.processes), flush=True)
 time.sleep(600)

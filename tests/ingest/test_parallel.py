@@ -4,12 +4,14 @@ guarantees: input-order results, duplicates and appends recognised, crashes resu
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from farmhunt.ingest import pipeline
+from farmhunt.ingest import commit, pipeline
+from farmhunt.ingest.model import IngestOptions
 from farmhunt.store import Workspace
 from tests.ingest.helpers import ingest, ndjson, ocsf_event, pids, query
 
@@ -79,20 +81,20 @@ def test_a_crash_during_a_parallel_run_is_resumed_without_loss_or_doubles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = [p for p in _logs(tmp_path / "logs") if p.suffix == ".jsonl"]
-    real_commit = pipeline._Batch.commit
+    real_commit = commit.Batch.commit
     calls = {"n": 0}
 
-    def crashing_commit(self: pipeline._Batch) -> None:
+    def crashing_commit(self: commit.Batch) -> None:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("the process dies")
         real_commit(self)
 
-    monkeypatch.setattr(pipeline._Batch, "commit", crashing_commit)
+    monkeypatch.setattr(commit.Batch, "commit", crashing_commit)
     with pytest.raises(RuntimeError):
         ingest(tmp_path / "ws", *paths, workers=2, chunk_rows=40)
     assert 0 < len(pids(tmp_path / "ws")) < 240
-    monkeypatch.setattr(pipeline._Batch, "commit", real_commit)
+    monkeypatch.setattr(commit.Batch, "commit", real_commit)
     ingest(tmp_path / "ws", *paths, workers=2, chunk_rows=40)
     assert pids(tmp_path / "ws") == [1000 + i for i in range(240)]
     with Workspace(tmp_path / "ws") as ws:
@@ -101,13 +103,13 @@ def test_a_crash_during_a_parallel_run_is_resumed_without_loss_or_doubles(
 
 
 def test_large_inputs_use_workers_and_small_ones_do_not(tmp_path: Path) -> None:
-    options = pipeline.IngestOptions()
+    options = IngestOptions()
     small = _logs(tmp_path / "logs")
     assert pipeline.worker_count(options, [str(p) for p in small]) == 1
-    assert pipeline.worker_count(pipeline.IngestOptions(workers=3), []) == 3
+    assert pipeline.worker_count(IngestOptions(workers=3), []) == 3
     big = tmp_path / "big.jsonl"
     with open(big, "w") as handle:
         handle.write(json.dumps(ocsf_event(0)) + "\n")
         handle.truncate(pipeline.PARALLEL_MIN_BYTES)
-    expected = 1 if (pipeline.os.cpu_count() or 1) < 2 else pipeline.os.cpu_count()
+    expected = 1 if (os.cpu_count() or 1) < 2 else os.cpu_count()
     assert pipeline.worker_count(options, [str(big), str(small[0])]) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime
 
-from farmhunt.ingest.pipeline import Segment
+from farmhunt.ingest.commit import Segment
 from farmhunt.schema import get_table
 from farmhunt.store.arrow import to_arrow
 

@@ -18,7 +18,8 @@ import pytest
 
 from farmhunt.detect.run import detect_workspace
 from farmhunt.enrich.identity import resolve
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.report import build_report
 from farmhunt.score.run import score_workspace
 from farmhunt.settings import load_settings

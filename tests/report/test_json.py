@@ -13,7 +13,8 @@ import jsonschema
 
 from farmhunt.detect.run import detect_workspace
 from farmhunt.enrich.identity import resolve
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.report import SCHEMA_VERSION, build_report, json_schema, render
 from farmhunt.report.evidence import PER_FINDING
 from farmhunt.score.run import score_workspace

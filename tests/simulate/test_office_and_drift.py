@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from farmhunt.enrich.build import enrich_workspace
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.settings import load_settings
 from farmhunt.simulate.activities import SignIn
 from farmhunt.simulate.behaviour import day_activities, days_of

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.simulate.config import INTENSITIES, SimConfig
 from farmhunt.simulate.run import TELEMETRY, simulate
 from farmhunt.store import Workspace

@@ -18,7 +18,8 @@ from rich.table import Table
 
 from farmhunt.cli.safe import text
 from farmhunt.ingest.accounting import Tally
-from farmhunt.ingest.pipeline import WORKSPACE_SKIPPED, FileResult
+from farmhunt.ingest.model import FileResult
+from farmhunt.ingest.pipeline import WORKSPACE_SKIPPED
 
 IMPORTED = ("imported", "resumed", "appended")
 """Statuses of a file whose new records were read and stored this run."""

@@ -22,7 +22,8 @@ from farmhunt.cli.ingest_summary import (
     summary_table,
 )
 from farmhunt.cli.safe import PATH_LIMIT, clean, text
-from farmhunt.ingest.pipeline import FileResult, IngestOptions, ingest_paths
+from farmhunt.ingest.model import FileResult, IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
 

@@ -12,7 +12,7 @@ from rich.table import Table
 from farmhunt.cli.safe import PATH_LIMIT, text
 
 if TYPE_CHECKING:
-    from farmhunt.ingest.pipeline import FileResult
+    from farmhunt.ingest.model import FileResult
 
 
 def run_scan(
@@ -81,7 +81,8 @@ def run_demo(out: Path, console: Console, err: Console) -> int:
     """Simulate a company with farms and look-alikes, scan it, write the HTML report."""
     from farmhunt.cli.score_view import print_clusters, ranked_table
     from farmhunt.detect.run import detect_workspace
-    from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+    from farmhunt.ingest.model import IngestOptions
+    from farmhunt.ingest.pipeline import ingest_paths
     from farmhunt.score.run import score_workspace
     from farmhunt.settings import load_settings
     from farmhunt.simulate.config import SimConfig

@@ -11,7 +11,8 @@ from pathlib import Path
 from farmhunt.detect.run import detect_workspace
 from farmhunt.enrich.identity import resolve
 from farmhunt.evaluate.metrics import average_precision, farms_found_whole, precision_recall
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.score.run import score_workspace
 from farmhunt.settings import load_settings
 from farmhunt.simulate.config import SimConfig

@@ -31,21 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from farmhunt.ingest.collector import fewer_collections
-from farmhunt.ingest.pipeline import (
-    DIRECT_ROWS,
-    FileResult,
-    IngestOptions,
-    Job,
-    Outcome,
-    ProgressFn,
-    Segment,
-    _Batch,
-    finalize,
-    pending_blocks,
-    plan_file,
-    produce,
-    write_segment,
-)
+from farmhunt.ingest.commit import DIRECT_ROWS, Batch, Segment, finalize, write_segment
+from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn
+from farmhunt.ingest.plan import Job, Outcome, pending_blocks, plan_file
+from farmhunt.ingest.reading import produce
 from farmhunt.sources.base import FileError
 from farmhunt.sources.registry import get_parser
 from farmhunt.store.workspace import Workspace
@@ -178,7 +167,7 @@ def ingest_parallel(
     on_result: Any,
 ) -> list[FileResult]:
     """Ingest ``files`` with ``workers`` parsing processes; results in input order."""
-    batch = _Batch(workspace, options.chunk_rows)
+    batch = Batch(workspace, options.chunk_rows)
     results: dict[int, FileResult] = {}
     in_flight: dict[int, tuple[int, Job]] = {}  # import id → (input index, job)
     # Several files queued per worker: a small file (a host's log of one day) parses in

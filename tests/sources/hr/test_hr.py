@@ -11,8 +11,9 @@ import pytest
 
 from farmhunt.enrich.identity import LATEST_WORKERS_SQL
 from farmhunt.ingest.hashing import head_digest
-from farmhunt.ingest.pipeline import IngestOptions, iter_results
+from farmhunt.ingest.model import IngestOptions
 from farmhunt.ingest.pipeline import ingest_paths as ingest
+from farmhunt.ingest.reading import iter_results
 from farmhunt.schema import STORE_TABLES, get_table
 from farmhunt.sources import read_sample
 from farmhunt.sources.base import FileError, RecordError, Rejected, Stream

@@ -51,7 +51,8 @@ def _lake_table() -> object:
 def test_security_lake_style_parquet_with_nested_structs(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+    from farmhunt.ingest.model import IngestOptions
+    from farmhunt.ingest.pipeline import ingest_paths
     from farmhunt.store import Workspace
 
     path = tmp_path / "lake.parquet"
@@ -76,7 +77,8 @@ def test_flat_dotted_parquet_and_non_ocsf_parquet(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+    from farmhunt.ingest.model import IngestOptions
+    from farmhunt.ingest.pipeline import ingest_paths
     from farmhunt.store import Workspace
 
     flat = tmp_path / "flat.parquet"

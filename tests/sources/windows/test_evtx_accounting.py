@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from farmhunt.ingest.pipeline import IngestOptions, ingest_paths
+from farmhunt.ingest.model import IngestOptions
+from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.sources.windows.evtx_writer import CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE
 from farmhunt.store import Workspace
 from tests.golden import parse_sample
