@@ -151,6 +151,10 @@ class Context:
     def compiler(self, table: str) -> SigmaCompiler:
         return SigmaCompiler(table, _types(table), self.placeholders or None)
 
+    failed: list[str] = field(default_factory=list)
+    """Match rules that could not be compiled in this run (``source: why``): left out,
+    the others run."""
+
     tables: dict[str, ir.Table] = field(default_factory=dict)
     """Store and derived tables, looked up once: each lookup binds the view over every
     Parquet file of the table (a tenth of a detect run over 1M events)."""
@@ -270,7 +274,11 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
             return []
         t = ibis.memtable(rows)
     get = accessor(t)
-    flags = {f"__r{i}": _flag(compiler, rule, get) for i, rule in enumerate(rules)}
+    compiled = _flags(ctx, compiler, rules, get)
+    rules = [rule for rule, _flag_expr in compiled]
+    if not rules:
+        return []
+    flags = {f"__r{i}": flag for i, (_rule, flag) in enumerate(compiled)}
     subject_cols: dict[tuple[str, ...], str] = {}
     selected: dict[str, ir.Value] = {
         "__uid": t["metadata.uid"] if "metadata.uid" in t.columns else ibis.null().cast("string"),
@@ -335,14 +343,22 @@ def _long(
                 **{c: mine[c] for c in evidence_cols},
             )
         )
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.union(part, distinct=False)
+    union = _union_all(parts)
     window = ibis.window(
         group_by=[union["__rule"], union["__subject"]],
         order_by=[union["__time"], union["__uid"]],
     )
     return union.mutate(__rn=ibis.row_number().over(window))
+
+
+def _union_all(parts: list[ir.Table]) -> ir.Table:
+    """UNION ALL of many tables as a balanced tree: a chain folded left is as deep as
+    the number of rules that fired, and hundreds of SigmaHQ rules firing made the SQL
+    compiler exceed Python's recursion limit."""
+    while len(parts) > 1:
+        paired = [a.union(b, distinct=False) for a, b in zip(parts[::2], parts[1::2], strict=False)]
+        parts = paired + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
 
 
 def _findings(
@@ -416,6 +432,21 @@ def _findings(
 
 def _fields(compiler: SigmaCompiler, rule: Rule) -> list[str]:
     return sorted({compiler.column(f) for f in fields_used(rule.sigma)})
+
+
+def _flags(
+    ctx: Context, compiler: SigmaCompiler, rules: list[Rule], get: Any
+) -> list[tuple[Rule, ir.BooleanValue]]:
+    """Each rule with its compiled condition; a rule that fails to compile (the loader
+    tried it, but placeholders and the engine's tables may differ) is reported in
+    ``ctx.failed`` and left out, so it cannot stop the others."""
+    out = []
+    for rule in rules:
+        try:
+            out.append((rule, _flag(compiler, rule, get)))
+        except Exception as exc:  # reported with the rule, which is left out
+            ctx.failed.append(f"{rule.source}: {rule.title} ({type(exc).__name__}: {exc})")
+    return out
 
 
 def _flag(compiler: SigmaCompiler, rule: Rule, get: Any) -> ir.BooleanValue:
