@@ -35,6 +35,7 @@ from farmhunt.detect.prefilter import (
 )
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
+from farmhunt.detect.virtual import virtual_value, with_virtual
 from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
@@ -238,7 +239,7 @@ def _types(table: str) -> dict[str, str]:
 
 def accessor(t: ir.Table) -> Any:
     def get(column: str, lowered: bool) -> ir.Value:
-        col = t[column]
+        col = t[column] if column in t.columns else virtual_value(t, column)
         return col.lower() if lowered else col
 
     return get
@@ -260,19 +261,31 @@ def subject_expr(t: ir.Table, columns: Iterable[str]) -> tuple[ir.Value, ir.Valu
 
 def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
     """Evaluate every match rule of one table in a single scan."""
-    t = ctx.table(table)
+    with contextlib.ExitStack() as stack:
+        return _match_table(ctx, table, rules, stack)
+
+
+def _match_table(
+    ctx: Context, table: str, rules: list[Rule], stack: contextlib.ExitStack
+) -> list[Finding]:
     compiler = ctx.compiler(table)
     evidence_cols = sorted({compiler.column(f) for r in rules for f in fields_used(r.sigma)})
+    stored = ctx.table(table)
+    t = with_virtual(stored, evidence_cols)
     subject_sets = {r.subject or subjects_for(table) for r in rules}
     needs = table_needs(compiler, [r.sigma for r in rules])
+    used = {"metadata.uid", "time", "device.hostname", "metadata.log_name", *evidence_cols}
+    used.update(c for columns in subject_sets for c in columns)
     if needs is not None:
-        used = {"metadata.uid", "time", "device.hostname", *evidence_cols}
-        used.update(c for columns in subject_sets for c in columns)
         rows = _narrow(t, needs, sorted(c for c in used if c in t.columns))
         rules = _candidates(compiler, rules, rows)
         if not rules:
             return []
         t = ibis.memtable(rows)
+    elif set(t.columns) - set(stored.columns):
+        # Fields read from the unmapped JSON, computed once into a temporary table:
+        # inlined, hundreds of rules each parsing the JSON ran DuckDB out of memory.
+        t = stack.enter_context(t.select(*sorted((used | {"raw_data"}) & set(t.columns))).cache())
     get = accessor(t)
     compiled = _flags(ctx, compiler, rules, get)
     rules = [rule for rule, _flag_expr in compiled]
@@ -453,7 +466,9 @@ def _flag(compiler: SigmaCompiler, rule: Rule, get: Any) -> ir.BooleanValue:
     """A rule's condition: one regular expression per column when the rule is a list
     of plain or ``*``-ended strings (detect/prefilter.py), else the compiled tree."""
     simple = exact(compiler, rule.sigma)
-    return match_expr(simple, get) if simple is not None else compiler.compile(rule.sigma, get)
+    if simple is None:
+        return compiler.compile(rule.sigma, get)
+    return compiler.restrict(rule.sigma, match_expr(simple, get), get)
 
 
 def _narrow(t: ir.Table, needs: Needs, columns: list[str]) -> pa.Table:

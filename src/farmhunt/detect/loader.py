@@ -31,6 +31,7 @@ from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
 
 from farmhunt.detect.fieldmap import table_for_logsource
+from farmhunt.detect.logsources import table_for_rule
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
 from farmhunt.detect.sigma_ibis import (
     CompileError,
@@ -496,7 +497,7 @@ def _check_fields(
     subject: tuple[str, ...],
     errors: list[str],
 ) -> None:
-    compiler = SigmaCompiler(table, _column_types(table))
+    compiler = SigmaCompiler(table, _column_types(table), lenient=False)
     for name in sorted(fields_used(sigma)):
         try:
             compiler.column(name)
@@ -557,10 +558,12 @@ def _plain_sigma_rule(
 ) -> Rule | None:
     """A SigmaHQ/LOLRMM rule as it is: metadata from Sigma's own fields."""
     sigma = SigmaRule.from_dict(_strip_lines(doc))
-    table = table_for_logsource(sigma.logsource)
+    table, why_not = table_for_rule(sigma)
     title = sigma.title
     if table is None or table not in STORE_TABLES:
-        ruleset.skipped.append(f"{where}: {title} (log source {sigma.logsource} not stored)")
+        ruleset.skipped.append(
+            f"{where}: {title} ({why_not or f'log source {sigma.logsource} not stored'})"
+        )
         return None
     compiler = SigmaCompiler(table, _column_types(table))
     try:
@@ -632,10 +635,10 @@ def _correlation_fields(
         checks.append((str(condition["field"]), ("correlation", "condition", "field")))
     ok = True
     for ref in refs:
-        table = table_for_logsource(sigma_rules[ref].logsource)
+        table = table_for_rule(sigma_rules[ref])[0]
         if table is None or table not in STORE_TABLES:
             continue  # the referenced rule reported its own log source problem
-        compiler = SigmaCompiler(table, _column_types(table))
+        compiler = SigmaCompiler(table, _column_types(table), lenient=False)
         for name, keys in checks:
             try:
                 compiler.column(name)

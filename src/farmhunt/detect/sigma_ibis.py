@@ -43,6 +43,8 @@ from sigma.types import (
 
 from farmhunt.detect.catalogs import default_placeholders
 from farmhunt.detect.fieldmap import SIGMA_VALUES, column_for, stored_value, translates
+from farmhunt.detect.logsources import rows_of
+from farmhunt.detect.virtual import virtual_columns
 
 Accessor = Callable[[str, bool], ir.Value]
 """(column, lowered) → the column expression, lowered to lower case when asked."""
@@ -126,20 +128,38 @@ class SigmaCompiler:
         table: str,
         column_types: dict[str, str],
         placeholders: Mapping[str, Sequence[str]] | None = None,
+        *,
+        lenient: bool = True,
     ) -> None:
         self.table = table
-        self.types = column_types
-        self.columns = set(column_types)
+        self.stored = set(column_types)
+        self.types = {**column_types, **virtual_columns(self.stored)}
+        self.columns = set(self.types)
         self.placeholders = placeholders if placeholders is not None else default_placeholders()
+        self.lenient = lenient
 
     def column(self, field: str) -> str:
-        found = column_for(self.table, field, self.columns)
+        found = column_for(self.table, field, self.stored, self.lenient)
         if found is None:
             raise CompileError(f"field {field!r} has no column in table {self.table}")
+        if found not in self.types:  # unmapped.<Field>: text from the unmapped object
+            # engines' column names ignore case: one spelling per name (the first seen)
+            same = next((c for c in self.types if c.lower() == found.lower()), None)
+            if same is not None:
+                return same
+            self.types[found] = "string"
         return found
 
     def compile(self, rule: SigmaRule, get: Accessor) -> ir.BooleanValue:
-        return self._node(sigma_condition(rule), get)
+        return self.restrict(rule, self._node(sigma_condition(rule), get), get)
+
+    def restrict(self, rule: SigmaRule, match: ir.BooleanValue, get: Accessor) -> ir.BooleanValue:
+        """``match`` limited to the rows of the rule's log source (a Zeek log, a Windows
+        channel) when the table holds other rows too (detect/logsources.py)."""
+        rows = rows_of(rule.logsource)
+        if rows is None or rows[0] not in self.columns:
+            return match
+        return match & (get(rows[0], True) == rows[1].lower()).fill_null(False)
 
     def _node(self, node: Any, get: Accessor) -> ir.BooleanValue:
         if isinstance(node, ConditionAND):
