@@ -259,14 +259,21 @@ def subject_expr(t: ir.Table, columns: Iterable[str]) -> tuple[ir.Value, ir.Valu
     return subject, which
 
 
-def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
-    """Evaluate every match rule of one table in a single scan."""
+def match_table(
+    ctx: Context, table: str, rules: list[Rule], *, max_uids: int | None = MAX_UIDS
+) -> list[Finding]:
+    """Evaluate every match rule of one table in a single scan; each finding keeps
+    its first ``max_uids`` event uids (all of them with None)."""
     with contextlib.ExitStack() as stack:
-        return _match_table(ctx, table, rules, stack)
+        return _match_table(ctx, table, rules, stack, max_uids)
 
 
 def _match_table(
-    ctx: Context, table: str, rules: list[Rule], stack: contextlib.ExitStack
+    ctx: Context,
+    table: str,
+    rules: list[Rule],
+    stack: contextlib.ExitStack,
+    max_uids: int | None,
 ) -> list[Finding]:
     compiler = ctx.compiler(table)
     evidence_cols = sorted({compiler.column(f) for r in rules for f in fields_used(r.sigma)})
@@ -319,7 +326,7 @@ def _match_table(
             return []
         long = _long(cached, fired, rules, subject_cols, table, evidence_cols)
         with long.cache() as ranked:
-            return _findings(ctx, table, rules, fired, ranked, compiler)
+            return _findings(ctx, table, rules, fired, ranked, compiler, max_uids)
 
 
 def _fired(hits: ir.Table, flags: list[str]) -> list[int]:
@@ -381,6 +388,7 @@ def _findings(
     fired: list[int],
     ranked: ir.Table,
     compiler: SigmaCompiler,
+    max_uids: int | None = MAX_UIDS,
 ) -> list[Finding]:
     """Findings from the ranked rows: per (rule, subject) the count, first and last
     time, up to ten devices, the first MAX_UIDS uids and EVIDENCE_SAMPLES samples."""
@@ -396,7 +404,7 @@ def _findings(
         .to_pylist()
     )
     uids: dict[tuple[int, str | None], list[str]] = defaultdict(list)
-    kept = ranked.filter(ranked["__rn"] < MAX_UIDS)
+    kept = ranked if max_uids is None else ranked.filter(ranked["__rn"] < max_uids)
     for row in (
         kept.select(*keys, "__rn", "__uid").order_by([*keys, "__rn"]).to_pyarrow().to_pylist()
     ):

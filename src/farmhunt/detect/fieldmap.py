@@ -53,6 +53,8 @@ _COMMON = {
     "ComputerName": "device.hostname",
     "EventID": "metadata.event_code",
     "Channel": "metadata.log_name",
+    # the Windows parsers keep the event's provider in unmapped (sources/windows/common.py)
+    "Provider_Name": "unmapped.provider_name",
 }
 
 SIGMA_FIELDS: dict[str, dict[str, str]] = {
@@ -176,6 +178,8 @@ def column_for(table: str, field: str, columns: set[str], lenient: bool = False)
     mapped = SIGMA_FIELDS.get(table, {}).get(field)
     if mapped is not None and (mapped in columns or mapped in virtual_columns(columns)):
         return mapped
+    if mapped is not None and mapped.startswith("unmapped."):
+        return unmapped_column(mapped.removeprefix("unmapped."), columns)
     if lenient and mapped is None:
         return unmapped_column(field, columns)
     return None
