@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from farmhunt.detect.engine import make_context, match_table
-from farmhunt.detect.fieldmap import SIGMA_FIELDS
+from farmhunt.detect.fieldmap import SIGMA_FIELDS, SIGMA_VALUES
 from farmhunt.detect.loader import load_rules
 from farmhunt.detect.lolrmm import export_lolrmm
 from farmhunt.detect.model import Rule
@@ -120,9 +120,16 @@ def load_sqlite(ws: Workspace, table: str) -> tuple[sqlite3.Connection, int, flo
     mapping = sysmon_columns(table)
     types = {c.name: c.type for c in STORE_TABLES[table].columns}
     db = sqlite3.connect(":memory:")
+    # fields the store recodes (Sysmon's Initiated as an OCSF direction) go back to
+    # the text the event had, which is what the rules compare them with
+    recoded = {
+        name: {stored: text for text, stored in values.items()}
+        for name, values in SIGMA_VALUES.get(table, {}).items()
+        if name in mapping
+    }
     declared = ", ".join(
         f'"{name}" INTEGER'
-        if types[column] in ("int", "bigint")
+        if types[column] in ("int", "bigint") and name not in recoded
         else f'"{name}" TEXT COLLATE NOCASE'
         for name, column in mapping.items()
     )
@@ -134,6 +141,9 @@ def load_sqlite(ws: Workspace, table: str) -> tuple[sqlite3.Connection, int, flo
     rows = 0
     for batch in reader:
         columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        for index, name in enumerate(mapping):
+            if name in recoded:
+                columns[index] = [recoded[name].get(v) for v in columns[index]]
         db.executemany(f"INSERT INTO logs VALUES ({marks})", zip(*columns, strict=True))
         rows += batch.num_rows
     db.commit()
@@ -141,13 +151,23 @@ def load_sqlite(ws: Workspace, table: str) -> tuple[sqlite3.Connection, int, flo
     return db, rows, time.perf_counter() - started
 
 
-def run_sqlite(db: sqlite3.Connection, queries: dict[str, list[str]]) -> tuple[Counter[str], float]:
-    """Every rule's queries, one after another as Zircolite runs them; rows matched per rule."""
+def run_sqlite(
+    db: sqlite3.Connection, queries: dict[str, list[str]], failed: list[str] | None = None
+) -> tuple[Counter[str], float]:
+    """Every rule's queries, one after another as Zircolite runs them; rows matched per rule.
+
+    A query SQLite refuses (a SigmaHQ rule naming a field the table has no column
+    for) is noted in ``failed`` and its rule left out of the counts."""
     counts: Counter[str] = Counter()
     started = time.perf_counter()
     for rule_id, sqls in queries.items():
-        for sql in sqls:
-            counts[rule_id] += len(db.execute(sql).fetchall())
+        try:
+            counts[rule_id] += sum(len(db.execute(sql).fetchall()) for sql in sqls)
+        except sqlite3.OperationalError as exc:
+            if failed is None:
+                raise
+            failed.append(f"{rule_id}: {exc}")
+            counts.pop(rule_id, None)
     return counts, time.perf_counter() - started
 
 
@@ -164,10 +184,16 @@ def run_farmhunt(ws: Workspace, table: str, rules: list[Rule]) -> tuple[Counter[
     return counts, seconds
 
 
-def peer_comparison(ws: Workspace, rules_dir: Path) -> PeerResult:
-    """Write LOLRMM's rules to ``rules_dir`` and compare both engines on ``ws``."""
-    export_lolrmm(rules_dir)
-    ruleset = load_rules([rules_dir])
+def peer_comparison(ws: Workspace, rules_dir: Path, *, lolrmm: bool = True) -> PeerResult:
+    """Compare both engines on ``ws`` with the rules of ``rules_dir``: LOLRMM's, written
+    there first, or (``lolrmm=False``) the rules already there, such as SigmaHQ's.
+
+    With SigmaHQ's rules the SQLite table still has Sysmon-named columns for the
+    mapped fields only: a rule naming another field fails there and is listed in
+    ``unconverted``, left out of the comparison (farmhunt still runs it)."""
+    if lolrmm:
+        export_lolrmm(rules_dir)
+    ruleset = load_rules([rules_dir], check_analytics=False)
     queries, failed, converting = convert_rules(rules_dir)
     result = PeerResult(conversion_seconds=converting, unconverted=failed)
     for table in PEER_TABLES:
@@ -176,7 +202,9 @@ def peer_comparison(ws: Workspace, rules_dir: Path) -> PeerResult:
             continue
         ours, our_seconds = run_farmhunt(ws, table, rules)
         db, rows, loading = load_sqlite(ws, table)
-        theirs, their_seconds = run_sqlite(db, {r.id: queries[r.id] for r in rules})
+        refused: list[str] = []
+        theirs, their_seconds = run_sqlite(db, {r.id: queries[r.id] for r in rules}, refused)
+        result.unconverted += refused
         db.close()
         result.tables.append(
             TablePeer(
@@ -186,11 +214,13 @@ def peer_comparison(ws: Workspace, rules_dir: Path) -> PeerResult:
                 farmhunt_seconds=our_seconds,
                 sqlite_seconds=their_seconds,
                 sqlite_load_seconds=loading,
-                farmhunt_matches=sum(ours.values()),
+                farmhunt_matches=sum(ours[rule_id] for rule_id in theirs),
                 sqlite_matches=sum(theirs.values()),
             )
         )
         for rule in rules:
+            if rule.id not in theirs and any(f.startswith(f"{rule.id}: ") for f in refused):
+                continue
             if ours[rule.id] != theirs[rule.id]:
                 result.disagreements.append(
                     {

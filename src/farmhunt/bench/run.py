@@ -55,7 +55,9 @@ def ensure_corpus(out: Path, events: int, step: Step) -> tuple[Path, dict[str, A
     return folder, measured.as_dict()
 
 
-def bench_size(out: Path, events: int, step: Step, keep: bool) -> dict[str, Any]:
+def bench_size(
+    out: Path, events: int, step: Step, keep: bool, sigma_rules: Path | None = None
+) -> dict[str, Any]:
     """Every measure for one corpus size."""
     corpus, simulated = ensure_corpus(out, events, step)
     telemetry = corpus / TELEMETRY
@@ -99,7 +101,12 @@ def bench_size(out: Path, events: int, step: Step, keep: bool) -> dict[str, Any]
 
     with Workspace(workspace) as ws:
         peer = peer_comparison(ws, out / "lolrmm-rules")
-    figures["peer"] = peer.as_dict()
+        figures["peer"] = peer.as_dict()
+        if sigma_rules is not None:
+            # SigmaHQ's rules as the user has them (never downloaded by the bench)
+            step(f"{events:,}: SigmaHQ rules from {sigma_rules}, farmhunt against SQLite")
+            sigma = peer_comparison(ws, sigma_rules, lolrmm=False)
+            figures["sigma_peer"] = sigma.as_dict()
     figures["load_average_after"] = load_average()
     figures.update(_derived(figures))
     if not keep:
@@ -195,7 +202,12 @@ def judge(sizes: list[dict[str, Any]], grown: dict[str, Any] | None) -> dict[str
 
 
 def run_bench(
-    sizes: list[int], out: Path, *, keep: bool = False, step: Step | None = None
+    sizes: list[int],
+    out: Path,
+    *,
+    keep: bool = False,
+    step: Step | None = None,
+    sigma_rules: Path | None = None,
 ) -> dict[str, Any]:
     """Measure every size and write ``out/results.json``; return the results."""
     out.mkdir(parents=True, exist_ok=True)
@@ -208,7 +220,7 @@ def run_bench(
         "sizes": [],
     }
     for events in sorted(sizes):
-        results["sizes"].append(bench_size(out, events, report, keep))
+        results["sizes"].append(bench_size(out, events, report, keep, sigma_rules))
     measured = results["sizes"]
     results["growth"] = growth(measured[0], measured[-1]) if len(measured) > 1 else None
     results["targets"] = judge(measured, results["growth"])

@@ -55,12 +55,28 @@ def _rows(size: dict[str, Any]) -> list[tuple[str, str]]:
         ("  SQLite (query per rule)", _s(peer["sqlite_seconds"])),
         ("  speed-up", _x(peer["speedup"])),
         ("  rules disagreeing", str(len(peer["disagreements"]))),
+        *_sigma_rows(size.get("sigma_peer")),
         (
             "load average before/after",
             f"{size['load_average_before']} / {size['load_average_after']}",
         ),
     ]
     return rows
+
+
+def _sigma_rows(sigma: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The SigmaHQ row (``--sigma-rules``), beside LOLRMM's."""
+    if not sigma:
+        return []
+    rows = sum(t["rows"] for t in sigma["tables"])
+    return [
+        ("SigmaHQ rules", f"{sigma['rules']} over {rows:,} rows"),
+        ("  farmhunt (one scan)", _s(sigma["farmhunt_seconds"])),
+        ("  SQLite (query per rule)", _s(sigma["sqlite_seconds"])),
+        ("  speed-up", _x(sigma["speedup"])),
+        ("  rules disagreeing", str(len(sigma["disagreements"]))),
+        ("  rules SQLite could not run", str(len(sigma["unconverted"]))),
+    ]
 
 
 def render(results: dict[str, Any], console: Console) -> None:
@@ -119,7 +135,14 @@ def parse_sizes(text: str) -> list[int]:
     return sorted(set(sizes))
 
 
-def run_bench_command(events: str, out: Path, keep: bool, console: Console, err: Console) -> int:
+def run_bench_command(
+    events: str,
+    out: Path,
+    keep: bool,
+    console: Console,
+    err: Console,
+    sigma_rules: Path | None = None,
+) -> int:
     from farmhunt.bench.measure import StageFailed
     from farmhunt.bench.run import run_bench
 
@@ -127,6 +150,9 @@ def run_bench_command(events: str, out: Path, keep: bool, console: Console, err:
         sizes = parse_sizes(events)
     except ValueError as exc:
         err.print(text(f"error: {exc}", "red"))
+        return 2
+    if sigma_rules is not None and not sigma_rules.is_dir():
+        err.print(text(f"error: --sigma-rules: {sigma_rules} is not a folder of rules", "red"))
         return 2
     if importlib.util.find_spec("sigma.backends.sqlite") is None:
         err.print(
@@ -138,7 +164,13 @@ def run_bench_command(events: str, out: Path, keep: bool, console: Console, err:
         )
         return 2
     try:
-        results = run_bench(sizes, out, keep=keep, step=lambda m: console.print(text(m, "dim")))
+        results = run_bench(
+            sizes,
+            out,
+            keep=keep,
+            step=lambda m: console.print(text(m, "dim")),
+            sigma_rules=sigma_rules,
+        )
     except StageFailed as exc:
         err.print(text(f"error: a measured stage failed: {exc}", "red", limit=2000))
         return 1

@@ -339,11 +339,19 @@ def bench(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep the workspaces (corpora are always kept).")
     ] = False,
+    sigma_rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--sigma-rules",
+            envvar="FARMHUNT_SIGMA_RULES",
+            help="A folder of SigmaHQ rules (e.g. rules/windows) to measure beside LOLRMM's.",
+        ),
+    ] = None,
 ) -> None:
     """Measure ingest, detect and score against the raw-read floor and a peer engine."""
     from farmhunt.bench.view import run_bench_command
 
-    raise typer.Exit(run_bench_command(events, out, keep, console, err))
+    raise typer.Exit(run_bench_command(events, out, keep, console, err, sigma_rules))
 
 
 rules_app = typer.Typer(help="List, validate and test detection rules.", no_args_is_help=True)

@@ -82,6 +82,7 @@ def _print_skipped(console: Console, ruleset: RuleSet, limit: int | None = None)
     source or fields the store does not have."""
     for title, lines in (
         ("Sigma rules skipped: could not be read", ruleset.unreadable),
+        ("Sigma rules skipped: construct not supported", ruleset.unsupported),
         ("Sigma rules skipped: log source or field not in the store", ruleset.skipped),
     ):
         if not lines:

@@ -35,6 +35,7 @@ from farmhunt.detect.prefilter import (
 )
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
+from farmhunt.detect.virtual import virtual_value, with_virtual
 from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
@@ -151,6 +152,10 @@ class Context:
     def compiler(self, table: str) -> SigmaCompiler:
         return SigmaCompiler(table, _types(table), self.placeholders or None)
 
+    failed: list[str] = field(default_factory=list)
+    """Match rules that could not be compiled in this run (``source: why``): left out,
+    the others run."""
+
     tables: dict[str, ir.Table] = field(default_factory=dict)
     """Store and derived tables, looked up once: each lookup binds the view over every
     Parquet file of the table (a tenth of a detect run over 1M events)."""
@@ -234,7 +239,7 @@ def _types(table: str) -> dict[str, str]:
 
 def accessor(t: ir.Table) -> Any:
     def get(column: str, lowered: bool) -> ir.Value:
-        col = t[column]
+        col = t[column] if column in t.columns else virtual_value(t, column)
         return col.lower() if lowered else col
 
     return get
@@ -254,23 +259,76 @@ def subject_expr(t: ir.Table, columns: Iterable[str]) -> tuple[ir.Value, ir.Valu
     return subject, which
 
 
-def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
-    """Evaluate every match rule of one table in a single scan."""
-    t = ctx.table(table)
+def match_table(
+    ctx: Context, table: str, rules: list[Rule], *, max_uids: int | None = MAX_UIDS
+) -> list[Finding]:
+    """Evaluate every match rule of one table in a single scan; each finding keeps
+    its first ``max_uids`` event uids (all of them with None)."""
+    findings: list[Finding] = []
+    for batch in scan_batches(ctx.compiler(table), rules):
+        with contextlib.ExitStack() as stack:
+            findings += _match_table(ctx, table, batch, stack, max_uids)
+    return findings
+
+
+def _is_exact(compiler: SigmaCompiler, rule: Rule) -> bool:
+    try:
+        return exact(compiler, rule.sigma) is not None
+    except Exception:  # the scan reports the rule (ctx.failed) when it compiles it
+        return False
+
+
+SCAN_BATCH = 60
+"""Rules compiled to a condition tree evaluated per scan. Ibis's SQL compiler takes
+super-linear time in the size of one expression: SigmaHQ's 1,183 process_creation
+rules over EVTX-ATTACK-SAMPLES took 53 s in one scan, 24 s in scans of 100 rules and
+14 to 17 s in scans of 60."""
+
+
+def scan_batches(compiler: SigmaCompiler, rules: list[Rule]) -> list[list[Rule]]:
+    """The rules in the scans that evaluate them: every rule that is one regular
+    expression per column (:func:`~farmhunt.detect.prefilter.exact`, LOLRMM's) in one
+    scan, as before, since such rules are small to compile; the others in scans of
+    :data:`SCAN_BATCH`."""
+    flags = [_is_exact(compiler, r) for r in rules]
+    simple = [r for r, flag in zip(rules, flags, strict=True) if flag]
+    others = [r for r, flag in zip(rules, flags, strict=True) if not flag]
+    batches = [simple] if simple else []
+    batches += [others[i : i + SCAN_BATCH] for i in range(0, len(others), SCAN_BATCH)]
+    return batches
+
+
+def _match_table(
+    ctx: Context,
+    table: str,
+    rules: list[Rule],
+    stack: contextlib.ExitStack,
+    max_uids: int | None,
+) -> list[Finding]:
     compiler = ctx.compiler(table)
     evidence_cols = sorted({compiler.column(f) for r in rules for f in fields_used(r.sigma)})
+    stored = ctx.table(table)
+    t = with_virtual(stored, evidence_cols)
     subject_sets = {r.subject or subjects_for(table) for r in rules}
     needs = table_needs(compiler, [r.sigma for r in rules])
+    used = {"metadata.uid", "time", "device.hostname", "metadata.log_name", *evidence_cols}
+    used.update(c for columns in subject_sets for c in columns)
     if needs is not None:
-        used = {"metadata.uid", "time", "device.hostname", *evidence_cols}
-        used.update(c for columns in subject_sets for c in columns)
         rows = _narrow(t, needs, sorted(c for c in used if c in t.columns))
         rules = _candidates(compiler, rules, rows)
         if not rules:
             return []
         t = ibis.memtable(rows)
+    elif set(t.columns) - set(stored.columns):
+        # Fields read from the unmapped JSON, computed once into a temporary table:
+        # inlined, hundreds of rules each parsing the JSON ran DuckDB out of memory.
+        t = stack.enter_context(t.select(*sorted((used | {"raw_data"}) & set(t.columns))).cache())
     get = accessor(t)
-    flags = {f"__r{i}": _flag(compiler, rule, get) for i, rule in enumerate(rules)}
+    compiled = _flags(ctx, compiler, rules, get)
+    rules = [rule for rule, _flag_expr in compiled]
+    if not rules:
+        return []
+    flags = {f"__r{i}": flag for i, (_rule, flag) in enumerate(compiled)}
     subject_cols: dict[tuple[str, ...], str] = {}
     selected: dict[str, ir.Value] = {
         "__uid": t["metadata.uid"] if "metadata.uid" in t.columns else ibis.null().cast("string"),
@@ -298,7 +356,7 @@ def match_table(ctx: Context, table: str, rules: list[Rule]) -> list[Finding]:
             return []
         long = _long(cached, fired, rules, subject_cols, table, evidence_cols)
         with long.cache() as ranked:
-            return _findings(ctx, table, rules, fired, ranked, compiler)
+            return _findings(ctx, table, rules, fired, ranked, compiler, max_uids)
 
 
 def _fired(hits: ir.Table, flags: list[str]) -> list[int]:
@@ -335,14 +393,22 @@ def _long(
                 **{c: mine[c] for c in evidence_cols},
             )
         )
-    union = parts[0]
-    for part in parts[1:]:
-        union = union.union(part, distinct=False)
+    union = _union_all(parts)
     window = ibis.window(
         group_by=[union["__rule"], union["__subject"]],
         order_by=[union["__time"], union["__uid"]],
     )
     return union.mutate(__rn=ibis.row_number().over(window))
+
+
+def _union_all(parts: list[ir.Table]) -> ir.Table:
+    """UNION ALL of many tables as a balanced tree: a chain folded left is as deep as
+    the number of rules that fired, and hundreds of SigmaHQ rules firing made the SQL
+    compiler exceed Python's recursion limit."""
+    while len(parts) > 1:
+        paired = [a.union(b, distinct=False) for a, b in zip(parts[::2], parts[1::2], strict=False)]
+        parts = paired + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
 
 
 def _findings(
@@ -352,6 +418,7 @@ def _findings(
     fired: list[int],
     ranked: ir.Table,
     compiler: SigmaCompiler,
+    max_uids: int | None = MAX_UIDS,
 ) -> list[Finding]:
     """Findings from the ranked rows: per (rule, subject) the count, first and last
     time, up to ten devices, the first MAX_UIDS uids and EVIDENCE_SAMPLES samples."""
@@ -367,7 +434,7 @@ def _findings(
         .to_pylist()
     )
     uids: dict[tuple[int, str | None], list[str]] = defaultdict(list)
-    kept = ranked.filter(ranked["__rn"] < MAX_UIDS)
+    kept = ranked if max_uids is None else ranked.filter(ranked["__rn"] < max_uids)
     for row in (
         kept.select(*keys, "__rn", "__uid").order_by([*keys, "__rn"]).to_pyarrow().to_pylist()
     ):
@@ -418,11 +485,28 @@ def _fields(compiler: SigmaCompiler, rule: Rule) -> list[str]:
     return sorted({compiler.column(f) for f in fields_used(rule.sigma)})
 
 
+def _flags(
+    ctx: Context, compiler: SigmaCompiler, rules: list[Rule], get: Any
+) -> list[tuple[Rule, ir.BooleanValue]]:
+    """Each rule with its compiled condition; a rule that fails to compile (the loader
+    tried it, but placeholders and the engine's tables may differ) is reported in
+    ``ctx.failed`` and left out, so it cannot stop the others."""
+    out = []
+    for rule in rules:
+        try:
+            out.append((rule, _flag(compiler, rule, get)))
+        except Exception as exc:  # reported with the rule, which is left out
+            ctx.failed.append(f"{rule.source}: {rule.title} ({type(exc).__name__}: {exc})")
+    return out
+
+
 def _flag(compiler: SigmaCompiler, rule: Rule, get: Any) -> ir.BooleanValue:
     """A rule's condition: one regular expression per column when the rule is a list
     of plain or ``*``-ended strings (detect/prefilter.py), else the compiled tree."""
     simple = exact(compiler, rule.sigma)
-    return match_expr(simple, get) if simple is not None else compiler.compile(rule.sigma, get)
+    if simple is None:
+        return compiler.compile(rule.sigma, get)
+    return compiler.restrict(rule.sigma, match_expr(simple, get), get)
 
 
 def _narrow(t: ir.Table, needs: Needs, columns: list[str]) -> pa.Table:

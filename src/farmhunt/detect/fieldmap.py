@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from farmhunt.detect.virtual import unmapped_column, virtual_columns
+from farmhunt.sources.windows.security import ACCOUNT, LOGON, MEMBERSHIP, SESSION, SUBJECT
+
 LOGSOURCE_TABLES: dict[str, str] = {
     "process_creation": "process_activity",
     "network_connection": "network_activity",
@@ -50,13 +53,16 @@ _PROCESS = {
     "ProcessGuid": "process.uid",
     "ParentProcessGuid": "process.parent_process.uid",
     "LogonId": "process.session.uid",
-    "Hashes": "process.file.hashes",
+    # Sysmon's text, rebuilt from the stored JSON object (detect/virtual.py)
+    "Hashes": "sigma.Hashes",
 }
 _COMMON = {
     "Computer": "device.hostname",
     "ComputerName": "device.hostname",
     "EventID": "metadata.event_code",
     "Channel": "metadata.log_name",
+    # the Windows parsers keep the event's provider in unmapped (sources/windows/common.py)
+    "Provider_Name": "unmapped.provider_name",
 }
 
 _ACTOR_PROCESS = {
@@ -117,8 +123,40 @@ SIGMA_FIELDS: dict[str, dict[str, str]] = {
         "c-uri": "http_request.url.url_string",
         "c-useragent": "http_request.user_agent",
         "cs-host": "dst_endpoint.hostname",
+        # Zeek http.log (the store keeps host and uri as one URL)
+        "uri": "http_request.url.url_string",
+        "user_agent": "http_request.user_agent",
+        "status_code": "status",
     },
+    # Windows Security events, named as the Security parser reads them
+    "authentication": {
+        **_COMMON,
+        **LOGON,
+        "LogonType": "logon_type_id",
+        "IpPort": "src_endpoint.port",
+    },
+    "account_change": {**_COMMON, **SUBJECT, **ACCOUNT},
+    "group_management": {**_COMMON, **SUBJECT, **MEMBERSHIP},
+    "rdp_activity": {
+        **_COMMON,
+        **SESSION,
+        # Zeek rdp.log
+        "cookie": "identifier_cookie",
+        "keyboard_layout": "keyboard_info.keyboard_layout",
+        "client_build": "protocol_ver",
+    },
+    "base_event": dict(_COMMON),
 }
+_ZEEK = {
+    "id.orig_h": "src_endpoint.ip",
+    "id.orig_p": "src_endpoint.port",
+    "id.resp_h": "dst_endpoint.ip",
+    "id.resp_p": "dst_endpoint.port",
+    "uid": "connection_info.uid",
+}
+for _table in ("network_activity", "dns_activity", "http_activity", "rdp_activity"):
+    SIGMA_FIELDS[_table] = {**_ZEEK, **SIGMA_FIELDS[_table]}
+SIGMA_FIELDS["dns_activity"].update({"qtype_name": "query.type", "rcode_name": "rcode"})
 
 
 SIGMA_VALUES: dict[str, dict[str, dict[str, int]]] = {
@@ -158,11 +196,21 @@ def table_for_logsource(logsource: Any) -> str | None:
     return None
 
 
-def column_for(table: str, field: str, columns: set[str]) -> str | None:
-    """The store column a Sigma field means in ``table``, or None if there is none."""
+def column_for(table: str, field: str, columns: set[str], lenient: bool = False) -> str | None:
+    """The store column a Sigma field means in ``table``, or None if there is none.
+
+    ``lenient`` (plain Sigma rules: SigmaHQ, LOLRMM) reads any other event field from
+    the row's ``unmapped`` object (``unmapped.TerminalSessionId``): an event without
+    it does not match, as in Sigma. farmhunt's own rules are strict, so a misspelt
+    field is an error rather than a rule that never fires.
+    """
     if field in columns:
         return field
     mapped = SIGMA_FIELDS.get(table, {}).get(field)
-    if mapped in columns:
+    if mapped is not None and (mapped in columns or mapped in virtual_columns(columns)):
         return mapped
+    if mapped is not None and mapped.startswith("unmapped."):
+        return unmapped_column(mapped.removeprefix("unmapped."), columns)
+    if lenient and mapped is None:
+        return unmapped_column(field, columns)
     return None

@@ -14,6 +14,7 @@ none fits, the rule says so explicitly, with the reason shown in docs/rules.md::
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
@@ -28,6 +31,7 @@ from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
 
 from farmhunt.detect.fieldmap import table_for_logsource
+from farmhunt.detect.logsources import table_for_rule
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
 from farmhunt.detect.sigma_ibis import (
     CompileError,
@@ -83,6 +87,9 @@ class RuleSet:
     """Plain Sigma rules pySigma could not parse (``file:line: why``): a SigmaHQ or
     LOLRMM folder loads without them rather than not at all. Errors in farmhunt's own
     rule files are never skipped: they fail the load."""
+    unsupported: list[str] = field(default_factory=list)
+    """Plain Sigma rules using a construct the compiler does not support, or that
+    failed to compile or run (``file:line: why``): skipped, the others run."""
 
     def by_id(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -502,7 +509,7 @@ def _check_fields(
     subject: tuple[str, ...],
     errors: list[str],
 ) -> None:
-    compiler = SigmaCompiler(table, _column_types(table))
+    compiler = SigmaCompiler(table, _column_types(table), lenient=False)
     for name in sorted(fields_used(sigma)):
         try:
             compiler.column(name)
@@ -512,6 +519,10 @@ def _check_fields(
             errors.append(f"{_field_line(where, doc.get('detection'), name)}: {exc}{hint}")
     for problem in recoded_value_errors(sigma, table):
         errors.append(f"{_at(where, doc, 'detection')}: {problem}")
+    if not errors:
+        failed = compile_problem(sigma, table, where, doc.get("detection"))
+        if failed is not None:
+            errors.append(f"{failed[0]}: {failed[1]}")
     for name in sorted(placeholders_used(sigma) - set(compiler.placeholders)):
         known = ", ".join(sorted(compiler.placeholders))
         errors.append(
@@ -524,15 +535,47 @@ def _check_fields(
             )
 
 
+@functools.cache
+def _unbound(table: str) -> ir.Table:
+    """The table's columns as an Ibis table bound to no engine, to compile rules on."""
+    return ibis.table(ibis.Schema.from_pyarrow(STORE_TABLES[table].arrow_schema()), name=table)
+
+
+def compile_problem(
+    sigma: SigmaRule, table: str, where: str, detection: Any
+) -> tuple[str, str] | None:
+    """(``file:line``, why) when the rule's condition does not compile for ``table``.
+
+    ``rules validate`` and ``detect`` both load rules through here, so a construct the
+    compiler lacks is reported before a run rather than ending it. Any exception is
+    caught: a rule file is attacker-controlled input, and one bad rule must not stop
+    the others.
+    """
+    from farmhunt.detect.engine import accessor
+
+    compiler = SigmaCompiler(table, _column_types(table))
+    try:
+        compiler.compile(sigma, accessor(_unbound(table)))
+    except Exception as exc:  # reported with the rule, which is skipped
+        field = getattr(exc, "field", None)
+        at = _field_line(where, detection, field) if field else where
+        return at, _one_line(exc) if isinstance(exc, CompileError) else (
+            f"{type(exc).__name__}: {_one_line(exc)}"
+        )
+    return None
+
+
 def _plain_sigma_rule(
     where: str, doc: dict[str, Any], errors: list[str], ruleset: RuleSet
 ) -> Rule | None:
     """A SigmaHQ/LOLRMM rule as it is: metadata from Sigma's own fields."""
     sigma = SigmaRule.from_dict(_strip_lines(doc))
-    table = table_for_logsource(sigma.logsource)
+    table, why_not = table_for_rule(sigma)
     title = sigma.title
     if table is None or table not in STORE_TABLES:
-        ruleset.skipped.append(f"{where}: {title} (log source {sigma.logsource} not stored)")
+        ruleset.skipped.append(
+            f"{where}: {title} ({why_not or f'log source {sigma.logsource} not stored'})"
+        )
         return None
     compiler = SigmaCompiler(table, _column_types(table))
     try:
@@ -544,6 +587,10 @@ def _plain_sigma_rule(
     recoded = recoded_value_errors(sigma, table)
     if recoded:
         ruleset.skipped.append(f"{where}: {title} ({'; '.join(recoded)})")
+        return None
+    problem = compile_problem(sigma, table, where, doc.get("detection"))
+    if problem is not None:
+        ruleset.unsupported.append(f"{problem[0]}: {title} ({problem[1]})")
         return None
     level = sigma.level.name.lower() if sigma.level else "medium"
     tags = [str(t) for t in sigma.tags]
@@ -600,10 +647,10 @@ def _correlation_fields(
         checks.append((str(condition["field"]), ("correlation", "condition", "field")))
     ok = True
     for ref in refs:
-        table = table_for_logsource(sigma_rules[ref].logsource)
+        table = table_for_rule(sigma_rules[ref])[0]
         if table is None or table not in STORE_TABLES:
             continue  # the referenced rule reported its own log source problem
-        compiler = SigmaCompiler(table, _column_types(table))
+        compiler = SigmaCompiler(table, _column_types(table), lenient=False)
         for name, keys in checks:
             try:
                 compiler.column(name)

@@ -30,7 +30,7 @@ from sigma.conditions import (
     ConditionOR,
 )
 from sigma.modifiers import SigmaExistsModifier
-from sigma.types import SigmaString, SpecialChars
+from sigma.types import SigmaCasedString, SigmaExpansion, SigmaString, SpecialChars
 
 from farmhunt.detect.sigma_ibis import Accessor, SigmaCompiler, _regex, fold_or, sigma_condition
 
@@ -66,14 +66,20 @@ def _need(compiler: SigmaCompiler, node: Any) -> Needs | None:
 
 def _field(compiler: SigmaCompiler, node: ConditionFieldEqualsValueExpression) -> Needs | None:
     value = node.value
-    if not isinstance(value, SigmaString):
+    # an expansion (windash, base64offset) matches when one of its values does
+    given = [
+        v
+        for v in (value.values if isinstance(value, SigmaExpansion) else [value])
+        if isinstance(v, SigmaString)
+    ]
+    if not given or len(given) != (len(value.values) if isinstance(value, SigmaExpansion) else 1):
         return None
     if node.parent is not None and SigmaExistsModifier in getattr(node.parent, "modifiers", []):
         return None
     column = compiler.column(node.field)
     if compiler.types[column] != "string":
         return None
-    values = compiler.expand(value) if value.contains_placeholder() else [value]
+    values = [e for v in given for e in (compiler.expand(v) if v.contains_placeholder() else [v])]
     return {column: {_alternative(v) for v in values}} if values else {}
 
 
@@ -147,7 +153,7 @@ def _exact(compiler: SigmaCompiler, node: Any) -> Needs | None:
         return None
     found = _field(compiler, node)
     value = node.value
-    if not found or not isinstance(value, SigmaString):
+    if not found or not isinstance(value, SigmaString) or isinstance(value, SigmaCasedString):
         return None
     values = compiler.expand(value) if value.contains_placeholder() else [value]
     if not all(_simple(v) for v in values):

@@ -43,5 +43,6 @@ def detect_workspace(
     # memo relations go to a scratch database beside DuckDB's spill files
     ctx = make_context(con, settings, scratch=ws.scratch_dir())
     findings = run_rules(ctx, ruleset)
+    ruleset.unsupported += ctx.failed
     ws.replace_derived("findings", findings_table(findings))
     return DetectResult(ruleset, findings, enriched)

@@ -26,26 +26,39 @@ from sigma.rule import SigmaRule
 from sigma.types import (
     Placeholder,
     SigmaBool,
+    SigmaCasedString,
     SigmaCIDRExpression,
     SigmaCompareExpression,
     SigmaExists,
+    SigmaExpansion,
     SigmaFieldReference,
     SigmaNull,
     SigmaNumber,
     SigmaRegularExpression,
     SigmaString,
+    SigmaTimestampPart,
     SpecialChars,
+    TimestampPart,
 )
 
 from farmhunt.detect.catalogs import default_placeholders
 from farmhunt.detect.fieldmap import SIGMA_VALUES, column_for, stored_value, translates
+from farmhunt.detect.logsources import rows_of
+from farmhunt.detect.virtual import virtual_columns
 
 Accessor = Callable[[str, bool], ir.Value]
 """(column, lowered) → the column expression, lowered to lower case when asked."""
 
 
 class CompileError(ValueError):
-    """A rule that cannot be compiled against the store (unknown field, bad value)."""
+    """A rule that cannot be compiled against the store (unknown field, bad value).
+
+    ``field`` names the Sigma field being compiled, so the loader can point at its line.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def sigma_condition(rule: SigmaRule) -> Any:
@@ -115,20 +128,38 @@ class SigmaCompiler:
         table: str,
         column_types: dict[str, str],
         placeholders: Mapping[str, Sequence[str]] | None = None,
+        *,
+        lenient: bool = True,
     ) -> None:
         self.table = table
-        self.types = column_types
-        self.columns = set(column_types)
+        self.stored = set(column_types)
+        self.types = {**column_types, **virtual_columns(self.stored)}
+        self.columns = set(self.types)
         self.placeholders = placeholders if placeholders is not None else default_placeholders()
+        self.lenient = lenient
 
     def column(self, field: str) -> str:
-        found = column_for(self.table, field, self.columns)
+        found = column_for(self.table, field, self.stored, self.lenient)
         if found is None:
             raise CompileError(f"field {field!r} has no column in table {self.table}")
+        if found not in self.types:  # unmapped.<Field>: text from the unmapped object
+            # engines' column names ignore case: one spelling per name (the first seen)
+            same = next((c for c in self.types if c.lower() == found.lower()), None)
+            if same is not None:
+                return same
+            self.types[found] = "string"
         return found
 
     def compile(self, rule: SigmaRule, get: Accessor) -> ir.BooleanValue:
-        return self._node(sigma_condition(rule), get)
+        return self.restrict(rule, self._node(sigma_condition(rule), get), get)
+
+    def restrict(self, rule: SigmaRule, match: ir.BooleanValue, get: Accessor) -> ir.BooleanValue:
+        """``match`` limited to the rows of the rule's log source (a Zeek log, a Windows
+        channel) when the table holds other rows too (detect/logsources.py)."""
+        rows = rows_of(rule.logsource)
+        if rows is None or rows[0] not in self.columns:
+            return match
+        return match & (get(rows[0], True) == rows[1].lower()).fill_null(False)
 
     def _node(self, node: Any, get: Accessor) -> ir.BooleanValue:
         if isinstance(node, ConditionAND):
@@ -139,7 +170,11 @@ class SigmaCompiler:
             # NULL-safe: a missing value does not match, so NOT(match) is true for it.
             return ~self._node(node.args[0], get).fill_null(False)
         if isinstance(node, ConditionFieldEqualsValueExpression):
-            return self._field(node, get).fill_null(False)
+            try:
+                return self._field(node, get).fill_null(False)
+            except CompileError as exc:
+                exc.field = exc.field or node.field
+                raise
         if isinstance(node, ConditionValueExpression):
             return self._keyword(node.value, get).fill_null(False)
         raise CompileError(f"unsupported condition element {type(node).__name__}")
@@ -148,7 +183,7 @@ class SigmaCompiler:
         if not isinstance(value, SigmaString):
             raise CompileError(f"keyword search needs a string, not {type(value).__name__}")
         raw = get("raw_data", True)
-        plain = value.to_plain().lower() if not value.contains_special() else None
+        plain = plain_text(value).lower() if not value.contains_special() else None
         if plain is not None:
             return raw.contains(plain)
         return _string_match(raw, value)
@@ -171,7 +206,7 @@ class SigmaCompiler:
         name = self.column(node.field)
         value = node.value
         if translates(self.table, node.field) and isinstance(value, SigmaString | SigmaBool):
-            text = str(value.boolean) if isinstance(value, SigmaBool) else value.to_plain()
+            text = str(value.boolean) if isinstance(value, SigmaBool) else plain_text(value)
             stored = stored_value(self.table, node.field, text)
             if stored is None or (isinstance(value, SigmaString) and value.contains_special()):
                 known = ", ".join(SIGMA_VALUES[self.table][node.field])
@@ -188,7 +223,7 @@ class SigmaCompiler:
             else:
                 parts = [self._value(node, name, v, get) for v in special]
             if plain and self.types[name] == "string":
-                parts.append(in_values(get(name, True), [v.to_plain().lower() for v in plain]))
+                parts.append(in_values(get(name, True), [plain_text(v).lower() for v in plain]))
             else:
                 parts += [self._value(node, name, v, get) for v in plain]
             return _fold(parts, "or")
@@ -203,12 +238,13 @@ class SigmaCompiler:
             if (
                 isinstance(arg, ConditionFieldEqualsValueExpression)
                 and isinstance(value, SigmaString)
+                and not isinstance(value, SigmaCasedString)
                 and not value.contains_special()
                 and not value.contains_placeholder()
             ):
                 name = self.column(arg.field)
                 if self.types[name] == "string":
-                    plain.setdefault(name, []).append(value.to_plain().lower())
+                    plain.setdefault(name, []).append(plain_text(value).lower())
                     continue
             rest.append(self._node(arg, get))
         merged = [
@@ -228,11 +264,21 @@ class SigmaCompiler:
             return col.notnull() if exists else col.isnull()
         if isinstance(value, SigmaNull):
             return get(name, False).isnull()
+        if isinstance(value, SigmaExpansion):
+            # windash, base64offset: the expanded values are OR-ed, whatever links the
+            # values around them (pySigma's definition of an expansion)
+            return _fold([self._value(node, name, v, get) for v in value.values], "or")
         if isinstance(value, SigmaFieldReference):
             other = self.column(value.field)
             return get(name, kind == "string") == get(other, self.types[other] == "string")
         if kind == "strings":
             return self._list_field(name, value, get)
+        if isinstance(value, SigmaTimestampPart):
+            if kind != "timestamp":
+                raise CompileError(
+                    f"{node.field} is not a time; it has no {value.timestamp_part.name.lower()}"
+                )
+            return _time_part(get(name, False), value.timestamp_part) == value.number
         if isinstance(value, SigmaCompareExpression):
             return _compare(get(name, False), value)
         if isinstance(value, SigmaBool):
@@ -252,11 +298,13 @@ class SigmaCompiler:
         if isinstance(value, SigmaString):
             if kind in ("int", "bigint", "float") and not value.contains_special():
                 try:
-                    return get(name, False) == float(value.to_plain())
+                    return get(name, False) == float(plain_text(value))
                 except ValueError:
                     raise CompileError(
-                        f"{name} is numeric but the rule compares it with {value.to_plain()!r}"
+                        f"{name} is numeric but the rule compares it with {plain_text(value)!r}"
                     ) from None
+            if isinstance(value, SigmaCasedString):
+                return _string_match(get(name, False).cast("string"), value, lowered=False)
             col = (
                 get(name, True)
                 if kind in ("string", "json")
@@ -274,7 +322,7 @@ class SigmaCompiler:
             raise CompileError(f"{name} is a list of strings; compare it with strings")
         joined = _SEP + get(name, False).join(_SEP).lower() + _SEP
         if not value.contains_special():
-            return joined.contains(_SEP + value.to_plain().lower() + _SEP)
+            return joined.contains(_SEP + plain_text(value).lower() + _SEP)
         pieces = []
         for part in value.s:
             if part == SpecialChars.WILDCARD_MULTI:
@@ -328,23 +376,36 @@ def any_pattern(col: ir.StringValue, values: Sequence[SigmaString]) -> ir.Boolea
     """Whether a lowered string column matches one of many wildcard values: one regular
     expression with an alternative per value, not hundreds of predicates."""
     alternatives = sorted({_regex(v.lower().to_regex()) for v in values})
-    return col.re_search("^(?:" + "|".join(alternatives) + ")$")
+    return col.re_search("(?s)^(?:" + "|".join(alternatives) + ")$")
 
 
 def fold_or(parts: list[ir.BooleanValue]) -> ir.BooleanValue:
     return _fold(parts, "or")
 
 
-def _string_match(col: ir.StringValue, value: SigmaString) -> ir.BooleanValue:
-    """Case-insensitive wildcard match of an already-lowered column."""
+def plain_text(value: SigmaString) -> str:
+    r"""The text a value without wildcards stands for: ``\?`` in a rule is a literal
+    ``?`` (``to_plain`` would give the escaped form back, which no log holds)."""
+    return "".join(p for p in value.s if isinstance(p, str))
+
+
+def _fold_case(text: str, lowered: bool) -> str:
+    return text.lower() if lowered else text
+
+
+def _string_match(
+    col: ir.StringValue, value: SigmaString, *, lowered: bool = True
+) -> ir.BooleanValue:
+    """Wildcard match of a column, case-insensitive when ``lowered`` (the column is
+    then already lowered); a ``|cased`` value compares as written."""
     parts = list(value.s)
     multi, single = SpecialChars.WILDCARD_MULTI, SpecialChars.WILDCARD_SINGLE
     if not value.contains_special():
-        return col == value.to_plain().lower()
+        return col == _fold_case(plain_text(value), lowered)
     texts = [p for p in parts if isinstance(p, str)]
     specials = [p for p in parts if not isinstance(p, str)]
     if single not in specials and len(texts) == 1:
-        text = texts[0].lower()
+        text = _fold_case(texts[0], lowered)
         lead, trail = parts[0] == multi, parts[-1] == multi
         inner = len(specials) == int(lead) + int(trail)
         if inner and lead and trail:
@@ -355,7 +416,8 @@ def _string_match(col: ir.StringValue, value: SigmaString) -> ir.BooleanValue:
             return col.endswith(text)
     if all(p == multi for p in parts):
         return col.notnull()
-    return col.re_search("^" + _regex(value.lower().to_regex()) + "$")
+    pattern = (value.lower() if lowered else value).to_regex()
+    return col.re_search("(?s)^" + _regex(pattern) + "$")
 
 
 def _regex(value: SigmaRegularExpression) -> str:
@@ -365,6 +427,21 @@ def _regex(value: SigmaRegularExpression) -> str:
     flags = "".join(sorted(f.name[0].lower() for f in value.flags)) if value.flags else ""
     prefix = f"(?{flags.replace('d', 's')})" if flags else ""
     return prefix + text
+
+
+def _time_part(col: ir.TimestampValue, part: TimestampPart) -> ir.IntegerValue:
+    """The part of a time the ``|minute``, ``|hour`` … modifiers compare."""
+    if part == TimestampPart.MINUTE:
+        return col.minute()
+    if part == TimestampPart.HOUR:
+        return col.hour()
+    if part == TimestampPart.DAY:
+        return col.day()
+    if part == TimestampPart.WEEK:
+        return col.week_of_year()
+    if part == TimestampPart.MONTH:
+        return col.month()
+    return col.year()
 
 
 def _compare(col: ir.Value, value: SigmaCompareExpression) -> ir.BooleanValue:
