@@ -154,3 +154,20 @@ def test_splunk_result_with_only_raw_and_time(tmp_path: Path) -> None:
     keys = ("metadata.event_code", "metadata.log_name", "device.hostname", "time", "class_name")
     assert {k: row[k] for k in keys} == {k: classic[k] for k in keys}
     assert row["unmapped"]["record_id"] == 118340
+
+
+def test_evtx_dump_records_without_a_final_newline_keep_the_last_record(tmp_path: Path) -> None:
+    """The last ``}`` of a finished ``evtx_dump`` file without a final newline closes a
+    whole record: it is read now, not left waiting as a live log's unfinished line."""
+    text = (SAMPLES / "evtx_dump_records.txt").read_bytes()
+
+    def records(data: bytes) -> set[int]:
+        path = tmp_path / "records.txt"
+        path.write_bytes(data)
+        return {o["row"]["raw_source.record"] for o in parse_sample(path, "evtx-json")}
+
+    whole = records(text)
+    assert len(whole) > 1
+    assert records(text.rstrip(b"\n")) == whole
+    cut = text.rindex(b'": "') + 5  # in the middle of the last record's last value
+    assert records(text[:cut]) == whole - {max(whole)}  # still being written: it waits
