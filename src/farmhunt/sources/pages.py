@@ -117,7 +117,7 @@ def unwrap(value: Any) -> list[Any] | None:
         if (
             isinstance(tables, list)
             and tables
-            and len(value) == 1
+            and value.keys() <= _QUERY_KEYS
             and all(isinstance(t, dict) and rows_key in t for t in tables)
         ):
             records: list[Any] = []
@@ -146,7 +146,11 @@ def _is_search(value: dict[str, Any]) -> bool:
 _SEARCH_KEYS = frozenset(
     {"took", "timed_out", "_shards", "hits", "_scroll_id", "pit_id", "aggregations"}
     | {"terminated_early", "num_reduce_phases", "status", "profile", "_clusters"}
+    | {"phase_took", "suggest"}
 )
+_QUERY_KEYS = frozenset({"tables", "Tables", "statistics", "render", "error"})
+"""The members of a query API response: its tables, and what it adds when asked
+(``statistics``, ``render``) or when the query partly failed (``error``)."""
 
 
 def _is_page_metadata(key: str, value: Any) -> bool:

@@ -81,6 +81,8 @@ def test_log_analytics_response_on_one_line_is_unwrapped_too() -> None:
     original = json.loads((ENTRA / "log-analytics-signinlogs.json").read_text())
     strip = [{k: v for k, v in r.items() if v is not None} for r in original]
     assert unwrap(page) == strip
+    page["statistics"] = {"query": {"executionTime": 0.12}}  # asked for with the query
+    assert unwrap(page) == strip
 
 
 def test_an_event_with_hits_or_tables_fields_is_not_taken_for_a_wrapper() -> None:
