@@ -74,7 +74,12 @@ def json_layout(text: str) -> str | None:
     lines = [line.strip().strip("\x00") for line in stripped.split("\n", 6)[:6]]
     if len(lines) == 1:
         # one line, maybe longer than the head (a big first record): read line by line,
-        # which reads a one-line document just as well (see _iter_ndjson)
+        # which reads a one-line document just as well (see _iter_ndjson), unless it is
+        # a wrapper (a search or query API response, an API page), whose records are
+        # streamed out of it however long the line (one line would be one record, and
+        # past the record limit all of them lost)
+        if items_prefix(stripped.encode("utf-8", "replace")) not in ("", "item"):
+            return "document"
         return "ndjson"
     for line in lines[:-1] if len(lines) > 1 else lines:
         try:

@@ -108,3 +108,17 @@ def test_rows_are_streamed_one_at_a_time_with_their_columns(
     records = [row_record(p.table[0] if p.table else None, json.loads(p.data)) for p in pieces]
     assert records[:2] == [{"a": "x"}, {"a": "]"}]
     assert "column names" in getattr(records[2], "reason", "")
+
+
+@pytest.mark.parametrize("name", ["la_signinlogs.json", "es_search.json"])
+def test_a_one_line_response_larger_than_a_record_is_streamed_record_by_record(
+    tmp_path: Path, name: str
+) -> None:
+    """The query API writes its response on one line: read as one NDJSON record, a big
+    response was quarantined whole as larger than the record limit."""
+    compact = json.dumps(json.loads((SAMPLES / name).read_text()))
+    path = tmp_path / name
+    path.write_text(compact)
+    expected = _rows(parse_sample(SAMPLES / name))
+    limit = len(compact) // 3
+    assert _rows(parse_sample(path, max_record_bytes=limit)) == expected
