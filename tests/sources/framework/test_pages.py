@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,40 @@ def test_a_one_line_response_larger_than_a_record_is_streamed_record_by_record(
     expected = _rows(parse_sample(SAMPLES / name))
     limit = len(compact) // 3
     assert _rows(parse_sample(path, max_record_bytes=limit)) == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hits_and_rows_are_cut_exactly_for_any_block_size(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tricky strings (brackets, quotes, the wrapper's own key names) inside records and
+    beside the lists do not move where a hit or a row begins and ends."""
+    rng = random.Random(seed)
+    tricky = ["]", "}", '"hits": [', '"rows": [[', "\\", "tables", None, 1.5, -(2**63)]
+    for _ in range(60):
+        monkeypatch.setattr(json_split, "BLOCK", rng.randint(1, 30))
+        docs = [{"k": rng.choice(tricky), "hits": rng.choice(tricky)} for _ in range(3)]
+        response = {
+            "took": 3,
+            "_shards": {"note": rng.choice(tricky)},
+            "hits": {
+                "total": {"value": 3},
+                "rows": [[1]],
+                "hits": [{"_id": "1", "_source": d} for d in docs],
+            },
+        }
+        data = json.dumps(response, indent=rng.choice([None, 1])).encode()
+        prefix = items_prefix(data)
+        pieces = list(split_document(io.BytesIO(data), prefix, 1 << 20))
+        assert [json.loads(p.data)["_source"] for p in pieces] == docs
+        rows = [[rng.choice(tricky), rng.choice(tricky)] for _ in range(3)]
+        table = {
+            "name": rng.choice(tricky),
+            "columns": [{"name": "a"}, {"name": "b"}],
+            "rows": rows,
+        }
+        data = json.dumps({"tables": [table, table]}, indent=rng.choice([None, 1])).encode()
+        pieces = list(split_document(io.BytesIO(data), items_prefix(data), 1 << 20))
+        got = [row_record(p.table[0] if p.table else None, json.loads(p.data)) for p in pieces]
+        expected = [{k: v for k, v in zip("ab", r, strict=True) if v is not None} for r in rows]
+        assert got == expected * 2
