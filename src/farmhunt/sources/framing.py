@@ -1,7 +1,8 @@
 """Reading bytes into records: encodings, lines and JSON layouts.
 
 Users export the same events in many wrappers: NDJSON, one JSON array, an API page
-(``{"value": [...]}``, ``{"items": [...]}``, ``{"records": [...]}``), concatenated
+(``{"value": [...]}``, ``{"items": [...]}``, ``{"records": [...]}``, a search or query
+API response: see :mod:`.pages`), concatenated
 pretty-printed objects, gzip, UTF-16 from PowerShell. This module recognises the layout
 from the content and streams records one at a time, so memory stays bounded whatever
 the file size and a broken record costs only itself.
@@ -24,11 +25,13 @@ from farmhunt.sources.compressed import compression_of as compression_of
 from farmhunt.sources.compressed import end_damaged as end_damaged
 from farmhunt.sources.compressed import open_decompressed as open_decompressed
 from farmhunt.sources.compressed import read_position as read_position
-from farmhunt.sources.json_split import (
-    duplicated_key,
+from farmhunt.sources.json_split import duplicated_key, parse_record, split_document
+from farmhunt.sources.pages import (
+    HITS_PREFIX,
+    Unreadable,
+    hit_document,
     items_prefix,
-    parse_record,
-    split_document,
+    row_record,
     unwrap,
 )
 from farmhunt.sources.sniffing import HEAD_BYTES as HEAD_BYTES
@@ -286,9 +289,7 @@ def _iter_ndjson(stream: Stream) -> Iterator[RawRecord | Rejected]:
             continue
         last = len(inner) - 1
         for i, item in enumerate(inner):
-            yield RawRecord(
-                number, item, orjson.dumps(item).decode("utf-8"), offset if i == last else None
-            )
+            yield _page_record(number, item, offset if i == last else None)
 
 
 def _concatenated(line: bytes, max_bytes: int) -> list[Any] | None:
@@ -337,18 +338,30 @@ def _iter_document(stream: Stream, head_text: str) -> Iterator[RawRecord | Rejec
                 reason = f"ambiguous JSON at line {piece.line}: {ambiguous}"
                 yield Rejected(number, reason, short_text(piece.data))
                 continue
+            if piece.table is not None:
+                item = row_record(piece.table[0], item)
+            elif prefix == HITS_PREFIX:
+                item = hit_document(item)
             inner = unwrap(item) if prefix == "" else None
-            if inner is not None:
-                for sub in inner:
-                    yield RawRecord(number, sub, orjson.dumps(sub).decode("utf-8"))
-                continue
-            yield RawRecord(number, item, orjson.dumps(item).decode("utf-8"))
+            for sub in inner if inner is not None else (item,):
+                yield _page_record(number, sub, None, piece.line)
     except UnicodeDecodeError as exc:
         yield Rejected(
             number + 1,
             f"not valid text ({exc.reason}) after record {number}; rest of file skipped",
             "",
         )
+
+
+def _page_record(
+    number: int, item: Any, offset: int | None, line: int | None = None
+) -> RawRecord | Rejected:
+    """One element of a page as a record, or quarantined when it cannot be one."""
+    text = orjson.dumps(item.value if isinstance(item, Unreadable) else item).decode("utf-8")
+    if isinstance(item, Unreadable):
+        where = f" (line {line})" if line is not None else ""
+        return Rejected(number, item.reason + where, short_text(text), offset)
+    return RawRecord(number, item, text, offset)
 
 
 class _Utf8Reencoder(io.RawIOBase):

@@ -14,21 +14,15 @@ quarantine.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-import ijson
 import orjson
 
-WRAPPER_KEYS = ("value", "items", "records", "Records", "data", "results", "logs")
-"""Keys under which API exports nest their list of events, tried in this order."""
-
-_WRAPPER_SET = frozenset(WRAPPER_KEYS)
-
+from farmhunt.sources.pages import TABLE_KEYS, TABLE_PREFIXES, Columns, table_columns
 
 BLOCK = 1 << 20
 KEEP_BYTES = 4096
@@ -39,7 +33,7 @@ _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}"]', re.DOTALL)
 _STRING_BODY = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
 _SPACE = re.compile(rb"[ \t\r\n,\x00]*")
 _SCALAR = re.compile(rb"[^,\]\}\s]*")
-_KEY_ARRAY = re.compile(rb"\s*:\s*\[")
+_KEY_COLON = re.compile(rb"\s*:\s*")
 _ENDS = {
     b"{": re.compile(rb"\}(?=\s*(?:[,\]\{\[]|\Z))"),
     b"[": re.compile(rb"\](?=\s*(?:[,\]\{\[]|\Z))"),
@@ -58,6 +52,9 @@ class Piece:
     error: str | None = None
     parsed: tuple[Any] | None = None
     """``(value,)`` when the record was already parsed while finding its end."""
+    table: tuple[Columns | None] | None = None
+    """``(columns,)`` when the record is a row of a query API table (values in column
+    order, see :func:`~farmhunt.sources.pages.row_record`)."""
 
 
 class _Buffer:
@@ -107,10 +104,14 @@ class _Buffer:
 def split_document(binary: IO[bytes], prefix: str, max_bytes: int) -> Iterator[Piece]:
     """The records of a JSON document, as ijson's ``items(prefix, multiple_values)`` would
     choose them: ``item`` (a top-level array's elements), ``<key>.item`` (the elements of
-    the array under ``key`` of each top-level object) or ``""`` (each top-level value).
+    the array under ``key`` of each top-level object; ``hits.hits.item`` for a search
+    response, whose ``hits`` object holds the list), a query API's rows
+    (:data:`~farmhunt.sources.pages.TABLE_PREFIXES`) or ``""`` (each top-level value).
     """
     source = _Buffer(binary)
-    key = prefix[: -len(".item")].encode() if prefix.endswith(".item") else None
+    path = [key.encode() for key in prefix.split(".")[:-1]] if prefix.endswith(".item") else []
+    if prefix in TABLE_PREFIXES:
+        path = path[:1]
     while source.skip_space():
         first = source.peek()
         if prefix == "":
@@ -118,8 +119,9 @@ def split_document(binary: IO[bytes], prefix: str, max_bytes: int) -> Iterator[P
         elif prefix == "item" and first == b"[":
             source.advance(source.pos + 1)
             yield from _elements(source, max_bytes)
-        elif key is not None and first == b"{":
-            yield from _wrapper(source, key, max_bytes)
+        elif path and first == b"{":
+            table = TABLE_KEYS[TABLE_PREFIXES.index(prefix)] if prefix in TABLE_PREFIXES else None
+            yield from _wrapper(source, path, max_bytes, table)
         else:
             yield _value(source, max_bytes)  # not the expected container: one record
 
@@ -133,10 +135,54 @@ def _elements(source: _Buffer, max_bytes: int) -> Iterator[Piece]:
         yield _value(source, max_bytes)
 
 
-def _wrapper(source: _Buffer, key: bytes, max_bytes: int) -> Iterator[Piece]:
-    """The elements of the array under ``key`` in the object starting here (an API page);
-    the page's other members (paging, counts) are passed over."""
-    quoted = b'"' + key + b'"'
+def _wrapper(
+    source: _Buffer, path: list[bytes], max_bytes: int, table: tuple[str, str] | None = None
+) -> Iterator[Piece]:
+    """The elements of the array at ``path`` in the object starting here (an API page,
+    or the ``hits`` object in a search response); the page's other members (paging,
+    counts) are passed over. With ``table``, each element is a table whose rows are
+    the records."""
+    for _key in _members(source, {b'"' + path[0] + b'"'}):
+        opener = source.peek()
+        if len(path) > 1 and opener == b"{":
+            yield from _wrapper(source, path[1:], max_bytes, table)
+        elif len(path) == 1 and opener == b"[":
+            source.advance(source.pos + 1)
+            if table is None:
+                yield from _elements(source, max_bytes)
+                continue
+            while source.skip_space() and source.peek() != b"]":
+                if source.peek() == b"{":
+                    yield from _table_rows(source, table, max_bytes)
+                else:
+                    yield _value(source, max_bytes)
+            source.advance(source.pos + 1)
+
+
+def _table_rows(source: _Buffer, keys: tuple[str, str], max_bytes: int) -> Iterator[Piece]:
+    """The rows of the table object starting here, each told its table's columns (which
+    the query API writes before the rows; rows before them are rejected as unreadable)."""
+    columns: Columns | None = None
+    quoted = tuple(b'"' + key.encode() + b'"' for key in keys)
+    for key in _members(source, set(quoted)):
+        if key == quoted[0]:
+            piece = _value(source, max_bytes)
+            try:
+                value = piece.parsed[0] if piece.parsed else orjson.loads(piece.data)
+            except orjson.JSONDecodeError:
+                value = None
+            columns = table_columns(value) if piece.error is None else None
+        elif source.peek() == b"[":
+            source.advance(source.pos + 1)
+            for piece in _elements(source, max_bytes):
+                piece.table = (columns,)
+                yield piece
+
+
+def _members(source: _Buffer, wanted: set[bytes]) -> Iterator[bytes]:
+    """Each wanted member (its quoted key) of the object starting here, with the source
+    just before the member's value when it is yielded; the caller may read the value
+    or leave it, and the object is passed up to its closing brace either way."""
     depth = 0
     i = source.pos
     while True:
@@ -149,16 +195,17 @@ def _wrapper(source: _Buffer, key: bytes, max_bytes: int) -> Iterator[Piece]:
             i = source.pos
             continue
         token = match.group()
-        if depth == 1 and token == quoted:
-            opened = _KEY_ARRAY.match(source.buf, match.end())
-            if opened is None and len(source.buf) - match.end() < 64 and not source.eof:
-                source.advance(match.start())  # the colon may be in the next block
+        if depth == 1 and token in wanted:
+            colon = _KEY_COLON.match(source.buf, match.end())
+            ready = colon is not None and colon.end() < len(source.buf)
+            if not ready and len(source.buf) - match.end() < 64 and not source.eof:
+                source.advance(match.start())  # the colon or value may be in the next block
                 if source.more(source.pos):
                     i = source.pos
                     continue
-            if opened is not None:
-                source.advance(opened.end())
-                yield from _elements(source, max_bytes)
+            if ready and colon is not None:
+                source.advance(colon.end())
+                yield token
                 i = source.pos
                 continue
         i = match.end()
@@ -347,50 +394,3 @@ def _keys(value: Any) -> int:
         if kind is dict or kind is list:
             count += _keys(item)
     return count
-
-
-def unwrap(value: Any) -> list[Any] | None:
-    """If ``value`` is an API page wrapping a list of events, return that list."""
-    if not isinstance(value, dict) or value.keys().isdisjoint(_WRAPPER_SET):
-        return None  # every NDJSON event is asked: most have none of the keys
-    for key in WRAPPER_KEYS:
-        inner = value.get(key)
-        if isinstance(inner, list) and (not inner or isinstance(inner[0], dict)):
-            others = [k for k in value if k != key]
-            if all(_is_page_metadata(k, value[k]) for k in others):
-                return inner
-    return None
-
-
-def _is_page_metadata(key: str, value: Any) -> bool:
-    """Keys that sit beside the list in an API page (paging, context, counts)."""
-    return (
-        key.startswith("@")
-        or key.startswith("odata")
-        or not isinstance(value, (dict, list))
-        or (key in {"meta", "links", "paging", "page"})
-    )
-
-
-def items_prefix(head: bytes) -> str:
-    """The ijson prefix of the event records in a JSON document, found from its head.
-
-    ``item`` for a top-level array, ``<key>.item`` for an API page that nests them under
-    a wrapper key, and ``""`` (each top-level value is a record) otherwise.
-    """
-    candidate = None
-    try:
-        for prefix, event, _value in ijson.parse(io.BytesIO(head), multiple_values=True):
-            if candidate is not None:
-                if prefix == f"{candidate}.item" and event == "start_map":
-                    return f"{candidate}.item"
-                candidate = None
-            if prefix == "" and event == "start_array":
-                return "item"
-            if prefix in WRAPPER_KEYS and event == "start_array":
-                candidate = prefix
-            if prefix == "" and event == "end_map":
-                break
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
-    return ""

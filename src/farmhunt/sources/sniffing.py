@@ -14,7 +14,15 @@ from typing import IO, Any
 import orjson
 
 from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES
-from farmhunt.sources.json_split import items_prefix, parse_record, split_document, unwrap
+from farmhunt.sources.json_split import parse_record, split_document
+from farmhunt.sources.pages import (
+    HITS_PREFIX,
+    Unreadable,
+    hit_document,
+    items_prefix,
+    row_record,
+    unwrap,
+)
 
 HEAD_BYTES = 64 * 1024
 
@@ -66,7 +74,12 @@ def json_layout(text: str) -> str | None:
     lines = [line.strip().strip("\x00") for line in stripped.split("\n", 6)[:6]]
     if len(lines) == 1:
         # one line, maybe longer than the head (a big first record): read line by line,
-        # which reads a one-line document just as well (see _iter_ndjson)
+        # which reads a one-line document just as well (see _iter_ndjson), unless it is
+        # a wrapper (a search or query API response, an API page), whose records are
+        # streamed out of it however long the line (one line would be one record, and
+        # past the record limit all of them lost)
+        if items_prefix(stripped.encode("utf-8", "replace")) not in ("", "item"):
+            return "document"
         return "ndjson"
     for line in lines[:-1] if len(lines) > 1 else lines:
         try:
@@ -91,18 +104,29 @@ def sample_json_records(text: str, layout: str, limit: int = 50) -> list[Any]:
             except orjson.JSONDecodeError:
                 continue
             inner = unwrap(value)
-            records.extend(inner[:limit] if inner is not None else [value])
+            records.extend(_readable(inner[:limit]) if inner is not None else [value])
         return records[:limit]
     data = text.replace("\x00", "").encode("utf-8")
-    for piece in split_document(io.BytesIO(data), items_prefix(data), len(data)):
+    prefix = items_prefix(data)
+    for piece in split_document(io.BytesIO(data), prefix, len(data)):
         if piece.error is None:
             try:
-                records.append(piece.parsed[0] if piece.parsed else parse_record(piece.data))
+                value = piece.parsed[0] if piece.parsed else parse_record(piece.data)
             except ValueError:
                 continue
+            if piece.table is not None:
+                value = row_record(piece.table[0], value)
+            elif prefix == HITS_PREFIX:
+                value = hit_document(value)
+            inner = unwrap(value) if prefix == "" else None
+            records.extend(_readable(inner if inner is not None else [value]))
             if len(records) >= limit:
                 break
-    return records
+    return records[:limit]
+
+
+def _readable(items: list[Any]) -> list[Any]:
+    return [item for item in items if not isinstance(item, Unreadable)]
 
 
 SNIFF_READ_BYTES = 64 * 1024 * 1024

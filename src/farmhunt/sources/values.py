@@ -1,10 +1,10 @@
 """Turning source values into store values, strictly and in one place.
 
-Sources write timestamps a dozen ways (RFC 3339 with any precision, epoch seconds or
-milliseconds, Windows ``SystemTime`` with 7 fractional digits, osquery's
-``calendarTime``); these helpers accept them all and raise :class:`RecordError` with
-a clear reason when a value is not what it claims, so the record is quarantined
-instead of stored wrong.
+Sources write timestamps a dozen ways (RFC 3339 with any precision, epoch seconds,
+milliseconds, microseconds or nanoseconds, Windows ``SystemTime`` with 7 fractional
+digits, osquery's ``calendarTime``); these helpers accept them all and raise
+:class:`RecordError` with a clear reason when a value is not what it claims, so the
+record is quarantined instead of stored wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from farmhunt.sources.base import RecordError
+from farmhunt.timerange import EARLIEST, latest
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FRACTION = re.compile(r"\.(\d+)")
@@ -52,7 +53,7 @@ def parse_time(value: Any, field: str = "time") -> datetime:
             except ValueError:
                 raise RecordError(f"{field} {text!r} is not a date") from None
         if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            return from_epoch(float(text), field)
+            return from_epoch(float(text) if "." in text else int(text), field)
         try:
             return _parse_iso(text)
         except ValueError:
@@ -77,16 +78,33 @@ def _parse_iso(text: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+_UNITS = (1, 1_000, 1_000_000, 1_000_000_000)
+"""Seconds, milliseconds, microseconds, nanoseconds: divisors to seconds."""
+
+
 def from_epoch(value: float, field: str = "time") -> datetime:
-    """Epoch seconds, milliseconds or microseconds (told apart by magnitude) to UTC."""
+    """Epoch seconds, milliseconds, microseconds or nanoseconds, as the one unit in which
+    the number is a plausible event time (:mod:`farmhunt.timerange`), else RecordError.
+
+    The plausible ranges of the four units do not overlap (1990 to tomorrow is 6.3e8 to
+    1.8e9 seconds, the others a thousand times apart), so at most one unit fits and
+    nothing is guessed. A number that fits none (``9999-12-31`` in milliseconds, 2.5e14,
+    was read as microseconds and stored as 1978) is refused with its value, never read
+    in another unit.
+    """
     number = float(value)
-    if abs(number) > 1e14:
-        number /= 1_000_000
-    elif abs(number) > 1e11:
-        number /= 1000
-    if not -1e10 < number < 1e10:
-        raise RecordError(f"{field} {value!r} is out of range")
-    return _EPOCH + timedelta(seconds=number)
+    upto = latest().timestamp()
+    low = EARLIEST.timestamp()
+    if number == number:  # not NaN
+        for divisor in _UNITS:
+            if low <= number / divisor <= upto:
+                if isinstance(value, int):  # exact: a float has no room for nanoseconds
+                    return _EPOCH + timedelta(microseconds=value * 1_000_000 // divisor)
+                return _EPOCH + timedelta(seconds=number / divisor)
+    raise RecordError(
+        f"{field} {str(value)[:40]} is a number, not a plausible epoch time (in seconds, "
+        "milliseconds, microseconds or nanoseconds it is never between 1990 and tomorrow)"
+    )
 
 
 def opt_time(value: Any, field: str = "time") -> datetime | None:

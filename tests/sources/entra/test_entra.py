@@ -332,3 +332,31 @@ def test_examples_ingest_without_rejections(tmp_path: Path) -> None:
     assert sum(r.rejected for r in results) == 0
     assert sum(r.stored for r in results) >= 10
     ws.close()
+
+
+@pytest.mark.parametrize(
+    ("field", "address", "reason"),
+    [
+        ("ipAddress", 2454695286, "ipAddress 2454695286 is a number, not an IP address"),
+        ("ipAddress", ["146.70.45.118"], "is a list, not an IP address"),
+        ("ipAddress", {"ip": "146.70.45.118"}, "is an object, not an IP address"),
+        ("callerIpAddress", 7, "callerIpAddress 7 is a number, not an IP address"),
+    ],
+)
+def test_an_address_that_is_not_one_is_quarantined_not_stored(
+    tmp_path: Path, field: str, address: Any, reason: str
+) -> None:
+    """Addresses go through the one IP check every source uses (as Okta and GitHub)."""
+    record = json.loads(
+        gzip.decompress((SAMPLES / "signins.ndjson.gz").read_bytes()).split(b"\n")[0]
+    )
+    if field == "callerIpAddress":
+        record = {"time": record["createdDateTime"], "category": "SignInLogs",
+                  "operationName": "Sign-in activity", "callerIpAddress": address,
+                  "properties": record}  # fmt: skip
+    else:
+        record[field] = address
+    path = tmp_path / "signins.ndjson"
+    path.write_text(json.dumps(record) + "\n")
+    [outcome] = parse_sample(path, "entra_signin")
+    assert reason in outcome["quarantine"]["reason"]

@@ -259,3 +259,26 @@ def test_parameter_value_types() -> None:
         "msgs": [{"k": "v"}],
         "empty": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        (3325256704, "ipAddress 3325256704 is a number, not an IP address"),
+        (["198.51.100.23"], "is a list, not an IP address"),
+        ({"v4": "198.51.100.23"}, "is an object, not an IP address"),
+        ("www.example.com", "'www.example.com' is not an IP address"),
+    ],
+)
+def test_an_address_that_is_not_one_is_quarantined_not_stored(
+    tmp_path: Path, address: Any, reason: str
+) -> None:
+    """``ipAddress`` goes through the one IP check every source uses: a number, list or
+    object would otherwise be stored, counted and compared as an address."""
+    page = json.loads((SAMPLES / "login-activities-page.json").read_text())
+    page["items"] = page["items"][:1]
+    page["items"][0]["ipAddress"] = address
+    path = tmp_path / "login.json"
+    path.write_text(json.dumps(page))
+    [outcome] = parse_sample(path, "google_workspace")
+    assert reason in outcome["quarantine"]["reason"]

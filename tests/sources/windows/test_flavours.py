@@ -154,3 +154,35 @@ def test_splunk_result_with_only_raw_and_time(tmp_path: Path) -> None:
     keys = ("metadata.event_code", "metadata.log_name", "device.hostname", "time", "class_name")
     assert {k: row[k] for k in keys} == {k: classic[k] for k in keys}
     assert row["unmapped"]["record_id"] == 118340
+
+
+def test_evtx_dump_records_without_a_final_newline_keep_the_last_record(tmp_path: Path) -> None:
+    """The last ``}`` of a finished ``evtx_dump`` file without a final newline closes a
+    whole record: it is read now, not left waiting as a live log's unfinished line."""
+    text = (SAMPLES / "evtx_dump_records.txt").read_bytes()
+
+    def records(data: bytes) -> set[int]:
+        path = tmp_path / "records.txt"
+        path.write_bytes(data)
+        return {o["row"]["raw_source.record"] for o in parse_sample(path, "evtx-json")}
+
+    whole = records(text)
+    assert len(whole) > 1
+    assert records(text.rstrip(b"\n")) == whole
+    cut = text.rindex(b'": "') + 5  # in the middle of the last record's last value
+    assert records(text[:cut]) == whole - {max(whole)}  # still being written: it waits
+
+
+# One record of OTRF Security-Datasets (MIT licence), file
+# covenant_copy_smb_CreateRequest_2020-09-22145302.json, as published but for ``Message``
+# cut to its first line: NXLog there wrote the channel as ``security``.
+_OTRF_LOWERCASE_CHANNEL = '{"SeverityValue":2,"SubjectDomainName":"-","EventReceivedTime":"2020-09-22 14:53:32","EventID":4624,"ProviderGuid":"{54849625-5478-4994-A5BA-3E3B0328C30D}","ExecutionProcessID":760,"Channel":"security","host":"wec.internal.cloudapp.net","TargetLogonId":"0x4e13b2e","LogonType":"3","VirtualAccount":"%%1843","ProcessId":"0x0","LogonGuid":"{f22407c6-ec99-a7c9-f99d-a3632cea0f80}","Opcode":"Info","EventTime":"2020-09-22 14:53:30","AuthenticationPackageName":"Kerberos","SourceModuleType":"im_msvistalog","ProcessName":"-","IpAddress":"172.18.39.5","TransmittedServices":"-","@version":"1","OpcodeValue":0,"Severity":"INFO","SourceName":"Microsoft-Windows-Security-Auditing","Category":"Logon","LmPackageName":"-","ImpersonationLevel":"%%1833","Keywords":-9214364837600034816,"SubjectUserSid":"S-1-0-0","ActivityID":"{9D5ADC19-303C-0001-A9AD-1D94DD8DD601}","ThreadID":7276,"ElevatedToken":"%%1842","EventType":"AUDIT_SUCCESS","WorkstationName":"-","TargetOutboundUserName":"-","Message":"An account was successfully logged on.","@timestamp":"2020-09-22T18:53:32.340Z","TargetOutboundDomainName":"-","SubjectLogonId":"0x0","port":64545,"RecordNumber":933021,"SubjectUserName":"-","LogonProcessName":"Kerberos","KeyLength":"0","Task":12544,"TargetLinkedLogonId":"0x0","SourceModuleName":"eventlog","RestrictedAdminMode":"-","Version":2,"TargetUserName":"pgustavo","IpPort":"62782","TargetUserSid":"S-1-5-21-4228717743-1032521047-1810997296-1104","Hostname":"WORKSTATION6.theshire.local","TargetDomainName":"THESHIRE.LOCAL","tags":["mordorDataset"]}'  # noqa: E501
+
+
+def test_a_lower_case_channel_is_stored_as_windows_spells_it(tmp_path: Path) -> None:
+    """OTRF writes ``security`` beside ``Security``: one channel must be one log name."""
+    path = tmp_path / "otrf.json"
+    path.write_text(_OTRF_LOWERCASE_CHANNEL + "\n")
+    [outcome] = parse_sample(path, "nxlog-windows")
+    assert outcome["table"] == "authentication"
+    assert outcome["row"]["metadata.log_name"] == "Security"

@@ -25,7 +25,7 @@ from farmhunt.sources.base import Parser, RawRecord, RecordError, Row, Sample
 from farmhunt.sources.entra.fields import View, entra_time, leftovers
 from farmhunt.sources.okta.countries import country_code
 from farmhunt.sources.rows import event as event_row
-from farmhunt.sources.values import opt_bool, opt_float, opt_int, opt_str
+from farmhunt.sources.values import opt_bool, opt_float, opt_int, opt_ip, opt_str
 
 SIGN_IN_CATEGORIES: dict[str, str] = {
     "signinlogs": "Interactive",
@@ -265,8 +265,8 @@ def _identity(props: View, row: dict[str, Any]) -> None:
 
 
 def _network(props: View, envelope: View, row: dict[str, Any]) -> None:
-    ip = opt_str(props.get("ipAddress"))
-    caller = opt_str(envelope.get("callerIpAddress", consume=False))
+    ip = opt_ip(props.get("ipAddress"), "ipAddress")
+    caller = opt_ip(envelope.get("callerIpAddress", consume=False), "callerIpAddress")
     if ip is None or caller == ip:
         envelope.consume("callerIpAddress")
         ip = ip or caller

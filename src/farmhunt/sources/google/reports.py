@@ -27,7 +27,7 @@ import orjson
 from farmhunt.sources.base import Parser, RawRecord, RecordError, Row, Sample
 from farmhunt.sources.google import mapping
 from farmhunt.sources.rows import event as event_row
-from farmhunt.sources.values import opt_bool, opt_int, opt_str, parse_time
+from farmhunt.sources.values import opt_bool, opt_int, opt_ip, opt_str, parse_time
 
 ACTIVITY_KIND = "admin#reports#activity"
 PAGE_KIND = "admin#reports#activities"
@@ -240,7 +240,7 @@ def _common_columns(
         "metadata.original_time": str(ident.get("time")),
         "actor.user.email_addr": _text(actor.get("email")),
         "actor.user.uid": _text(actor.get("profileId")),
-        "src_endpoint.ip": _text(activity.get("ipAddress")),
+        "src_endpoint.ip": opt_ip(activity.get("ipAddress"), "ipAddress"),
         "src_endpoint.location.country": _text(network.get("regionCode")),
         "src_endpoint.location.region": _text(network.get("subdivisionCode")),
         "src_endpoint.autonomous_system.number": asn,

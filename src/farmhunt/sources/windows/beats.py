@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from farmhunt.sources.base import RecordError
+from farmhunt.sources.pages import hit_document
 from farmhunt.sources.values import dig, opt_int, opt_str
 from farmhunt.sources.windows.model import (
     WinEvent,
@@ -41,19 +42,10 @@ WINLOGBEAT6 = {
 aliases, ``migration.6_to_7``); ``process_id`` became ``winlog.process.pid``."""
 
 
-def document(record: Any) -> Any:
-    """The document itself when an Elasticsearch hit (``_source``) wraps it."""
-    if isinstance(record, dict):
-        source = record.get("_source")
-        if isinstance(source, dict) and ("_index" in record or "_id" in record):
-            return source
-    return record
-
-
 def winlog_view(record: Any) -> dict[str, Any] | None:
     """The record with a Winlogbeat 7 ``winlog`` object, or None when it is not a
     Winlogbeat document of any version."""
-    record = document(record)
+    record = hit_document(record)  # a hit of its own (elasticdump), not in a response
     if not isinstance(record, dict):
         return None
     winlog = record.get("winlog")

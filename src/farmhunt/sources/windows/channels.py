@@ -29,9 +29,19 @@ PROVIDER_CHANNELS = {
 """A provider's usual channel, for exports that name the provider but not the channel."""
 
 
+CANONICAL_CHANNELS = {name.lower(): name for name in PROVIDER_CHANNELS.values()}
+"""The spelling Windows gives each channel farmhunt maps, by its lower case."""
+
+
 def channel_of(channel: str | None, provider: str | None) -> str | None:
+    """The event's channel, as Windows spells it when farmhunt knows it.
+
+    Channel names are case-insensitive in Windows, and some exporters lower-case them
+    (OTRF datasets write ``security`` beside ``Security``): one channel stored under two
+    names splits every count and comparison by log name in two.
+    """
     if channel:
-        return channel
+        return CANONICAL_CHANNELS.get(channel.lower(), channel)
     return PROVIDER_CHANNELS.get((provider or "").lower())
 
 

@@ -5,25 +5,14 @@ wrapped (lines, array, ``{"value": [...]}``, gzip, UTF-16)."""
 
 from __future__ import annotations
 
-import codecs
-import io
-import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import ijson
 import orjson
 
 from farmhunt.sources.base import Parser, RawRecord, Rejected, Row, Sample, Stream
-from farmhunt.sources.framing import (
-    HEAD_BYTES,
-    decode_head,
-    iter_json_records,
-    iter_lines,
-    json_layout,
-    short_text,
-)
+from farmhunt.sources.framing import UNFINISHED_NOTE, iter_json_records, iter_lines, short_text
 from farmhunt.sources.windows.beats import from_winlogbeat, winlog_view
 from farmhunt.sources.windows.channels import field_names, normalize_event
 from farmhunt.sources.windows.readers import from_evtx_json, from_nxlog, from_powershell
@@ -77,9 +66,23 @@ class EvtxJsonParser(Parser):
 
 
 def _record_blocks(stream: Stream) -> Iterator[RawRecord | Rejected]:
-    """``evtx_dump``'s default output: a ``Record N`` line, then that record's JSON."""
+    """``evtx_dump``'s default output: a ``Record N`` line, then that record's JSON.
+
+    A last line without a newline is whole when it completes the record's JSON (the
+    closing ``}`` of a file written without a final newline); only a record still
+    being written is left for the next import.
+    """
     number = 0
     lines: list[bytes] = []
+
+    def complete(last: bytes) -> bool:
+        try:
+            orjson.loads(b"\n".join([*lines, last]))
+        except orjson.JSONDecodeError:
+            return False
+        return bool(lines)
+
+    waiting = stream.notes[UNFINISHED_NOTE]
 
     def finish() -> RawRecord | Rejected | None:
         if not lines:
@@ -90,7 +93,7 @@ def _record_blocks(stream: Stream) -> Iterator[RawRecord | Rejected]:
         except orjson.JSONDecodeError as exc:
             return Rejected(number, f"invalid JSON: {exc}", short_text(text))
 
-    for _line_no, line, _offset, error in iter_lines(stream):
+    for _line_no, line, _offset, error in iter_lines(stream, complete):
         if error is not None or line is None:
             continue
         match = _RECORD_LINE.match(line.lstrip(b"\xef\xbb\xbf"))
@@ -102,6 +105,8 @@ def _record_blocks(stream: Stream) -> Iterator[RawRecord | Rejected]:
             lines = []
             continue
         lines.append(line)
+    if stream.notes[UNFINISHED_NOTE] > waiting:
+        return  # the record still being written is read whole by the next import
     done = finish()
     if done is not None:
         yield done
@@ -193,83 +198,9 @@ class PowerShellParser(Parser):
 
     def sniff(self, sample: Sample) -> float:
         records = sample.first_dicts()
-        if not records and sample.text and sample.json_kind in ("array", "document"):
-            records = _python_head_records(sample.text)  # see frame(): big integers
         if not records:
             return 0.0
         return 0.95 * sum(1 for r in records if _is_powershell(r)) / len(records)
 
-    def frame(self, stream: Stream) -> Iterator[RawRecord | Rejected]:
-        """ConvertTo-Json writes ``Keywords`` as a signed 64-bit number, and the most
-        common value, 0x8000000000000000, is -9223372036854775808: the fast JSON
-        streamer refuses it ("integer overflow"), so documents are streamed with ijson's
-        pure-Python parser, which reads any integer (slower, but PowerShell exports
-        are one host's events)."""
-        head = stream.binary.peek(HEAD_BYTES) if hasattr(stream.binary, "peek") else b""
-        text_head = decode_head(head[:HEAD_BYTES], stream.encoding.replace("-sig", ""))
-        if (json_layout(text_head) or "ndjson") == "ndjson":
-            yield from iter_json_records(stream)
-            return
-        yield from _python_document(stream, text_head.lstrip("\ufeff \t\r\n")[:1] == "[")
-
     def normalize(self, record: RawRecord) -> Iterable[Row]:
         return normalize_event(from_powershell(record.value, field_names))
-
-
-class _Utf8(io.RawIOBase):
-    """The stream's text as UTF-8 bytes (PowerShell 5.1 writes UTF-16)."""
-
-    def __init__(self, stream: Stream) -> None:
-        self._decoder = codecs.getincrementaldecoder(stream.encoding)(errors="strict")
-        self._binary = stream.binary
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._pending:
-            chunk = self._binary.read(1 << 16)
-            self._pending = self._decoder.decode(chunk, final=not chunk).lstrip("\ufeff").encode()
-            if not chunk:
-                break
-        size = min(len(target), len(self._pending))
-        target[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-def _python_head_records(text: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The first records of a file's head, parsed with ijson's pure-Python backend."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    records: list[dict[str, Any]] = []
-    backend = ijson.get_backend("python")
-    try:
-        for item in backend.items(
-            io.BytesIO(stripped.encode("utf-8")), "item" if stripped[:1] == "[" else ""
-        ):
-            if isinstance(item, dict):
-                records.append(item)
-            if len(records) >= limit:
-                break
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
-    return records
-
-
-def _python_document(stream: Stream, is_array: bool) -> Iterator[RawRecord | Rejected]:
-    """A JSON array (or one object) streamed with ijson's pure-Python backend."""
-    backend = ijson.get_backend("python")
-    number = 0
-    try:
-        for item in backend.items(_Utf8(stream), "item" if is_array else "", use_float=True):
-            number += 1
-            yield RawRecord(number, item, json.dumps(item, ensure_ascii=False))
-    except (ijson.JSONError, ijson.IncompleteJSONError) as exc:
-        yield Rejected(
-            number + 1, f"JSON syntax error after record {number}: {exc}; rest of file skipped"
-        )
-    except UnicodeDecodeError as exc:
-        yield Rejected(
-            number + 1, f"not valid {stream.encoding} ({exc.reason}) after record {number}"
-        )
