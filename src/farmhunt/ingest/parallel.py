@@ -41,6 +41,7 @@ from farmhunt.ingest.pipeline import (
     Segment,
     _Batch,
     finalize,
+    io_failure,
     pending_blocks,
     plan_file,
     produce,
@@ -229,9 +230,7 @@ def ingest_parallel(
                 report(index, FileResult(path, options.format, "error", message=str(exc)))
                 continue
             except (OSError, EOFError) as exc:
-                report(
-                    index, FileResult(path, options.format, "error", message=f"cannot read: {exc}")
-                )
+                report(index, FileResult(path, options.format, "error", message=io_failure(exc)))
                 continue
             if isinstance(planned, FileResult):
                 report(index, planned)

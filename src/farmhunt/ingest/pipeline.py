@@ -13,6 +13,7 @@ Guarantees, each tested:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import time
@@ -168,6 +169,21 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 """Below this much input, starting worker processes costs more than it saves."""
 
 
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+"""Failures only a write can meet: the workspace's disk, not the input file."""
+
+
+def io_failure(exc: OSError | EOFError) -> str:
+    """A file's one-line failure: a full or read-only disk is named as the workspace's.
+
+    Reading a file also writes its chunks, so one ``OSError`` handler sees both; "cannot
+    read: No space left on device" sent analysts to inspect log files that were sound.
+    """
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        return f"cannot write the workspace: {os.strerror(exc.errno)}"
+    return f"cannot read: {exc}"
+
+
 def worker_count(options: IngestOptions, files: list[str]) -> int:
     """Processes that parse: ``options.workers``, or one per core for large inputs."""
     if options.workers is not None:
@@ -218,7 +234,7 @@ def ingest_file(
     except FileError as exc:
         result = FileResult(path, options.format, "error", message=str(exc))
     except (OSError, EOFError) as exc:
-        result = FileResult(path, options.format, "error", message=f"cannot read: {exc}")
+        result = FileResult(path, options.format, "error", message=io_failure(exc))
     if own:
         shared.commit()
     result.seconds = time.perf_counter() - started
@@ -451,7 +467,7 @@ def produce(
         writer.flush()
         outcome.failed = str(exc)
     except (OSError, EOFError) as exc:
-        outcome.unreadable = f"cannot read: {exc}"
+        outcome.unreadable = io_failure(exc)
     outcome.records = counter.records
     outcome.stored, outcome.rejected, outcome.tables = writer.stored, writer.rejected, writer.tables
     outcome.tally = writer.tally
