@@ -4,7 +4,8 @@ Issue 15's fault-injection promise: an ingest killed with SIGKILL (no clean-up r
 at any write, then run again, leaves the same store as one clean run. Each case runs
 ingest in a child process that kills itself at its n-th Parquet write or manifest
 commit (before or after it), so the points are exact and the test does not depend on
-timing. The disk-full half of the promise is held by ``test_disk_full``.
+timing. A live log killed mid-import and grown before the rerun is stored once too.
+The disk-full half of the promise is held by ``test_disk_full``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,20 @@ def test_a_killed_ingest_then_a_rerun_stores_what_a_clean_run_stores(
     log.write_text(ndjson([ocsf_event(i) for i in range(EVENTS)]))
 
     assert _killed_ingest(tmp_path / "ws", log, point, n) == -9
+    ingest(tmp_path / "ws", log, workers=1, chunk_rows=40)
+
+    assert query(tmp_path / "ws", STORE) == _clean_store(tmp_path, log)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_live_log_killed_mid_import_then_grown_is_stored_once(tmp_path: Path, n: int) -> None:
+    log = tmp_path / "edr.ndjson"
+    whole = ndjson([ocsf_event(i) for i in range(EVENTS + 60)])
+    first = ndjson([ocsf_event(i) for i in range(EVENTS)])
+    log.write_text(first + whole[len(first) :][:25])  # the writer is mid-line
+
+    assert _killed_ingest(tmp_path / "ws", log, "commit-after", n) == -9
+    log.write_text(whole)  # the writer finished its line and wrote more
     ingest(tmp_path / "ws", log, workers=1, chunk_rows=40)
 
     assert query(tmp_path / "ws", STORE) == _clean_store(tmp_path, log)
