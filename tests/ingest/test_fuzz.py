@@ -11,6 +11,7 @@ and a failure reproduces.
 
 from __future__ import annotations
 
+import gzip
 import json
 import struct
 import zlib
@@ -171,3 +172,35 @@ def test_oversized_record(
         clean = _clean(tmp_path_factory.mktemp("clean"), name)
         assert damaged.tally.stored == clean.tally.stored, (damaged.tally, clean.tally)
         assert damaged.tally.quarantined == clean.tally.quarantined + 1
+
+
+def _members(header: list[bytes], rows: list[bytes], parts: int) -> tuple[bytes, list[int]]:
+    """The log as ``parts`` gzip members (how rotating shippers append), the header in
+    the first, and the byte offset where each member ends."""
+    step = -(-len(rows) // parts)
+    data, ends = b"", []
+    for i in range(0, len(rows), step):
+        data += gzip.compress(b"".join((header if i == 0 else []) + rows[i : i + step]), mtime=0)
+        ends.append(len(data))
+    return data, ends
+
+
+@pytest.mark.parametrize("member", [0, 1, 2])
+@pytest.mark.parametrize("where", ["at_the_boundary", "inside_the_next_member"])
+def test_gzip_cut_at_or_after_each_member_boundary_keeps_the_whole_members(
+    tmp_path: Path, member: int, where: str
+) -> None:
+    lines = (SOURCES / "zeek/samples/conn.log").read_bytes().splitlines(keepends=True)
+    header = [line for line in lines if line.startswith(b"#") and b"#close" not in line]
+    rows = [line for line in lines if not line.startswith(b"#")]
+    data, ends = _members(header, rows, 3)
+    cut = ends[member] + (0 if where == "at_the_boundary" else 40)
+    log = tmp_path / "conn.log.gz"
+    log.write_bytes(data[:cut])
+    whole_rows = len(gzip.decompress(data[: ends[member]]).splitlines()) - len(header)
+    assert 0 < whole_rows < len(rows) or member == 2
+
+    [result] = ingest(tmp_path / "ws", log, workers=1)
+
+    assert result.status == "imported", result
+    assert result.stored >= whole_rows  # every record of a whole member is kept

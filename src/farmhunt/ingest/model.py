@@ -3,6 +3,8 @@ every stage of ingest shares."""
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,3 +55,18 @@ class FileResult:
     notes: Counter[str] = field(default_factory=Counter)
     """What framing passed over that is not a record (NUL bytes, an unfinished last
     line, unverified records), by the note's text: summed over files by ``ingest``."""
+
+
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+"""Failures only a write can meet: the workspace's disk, not the input file."""
+
+
+def io_failure(exc: OSError | EOFError) -> str:
+    """A file's one-line failure: a full or read-only disk is named as the workspace's.
+
+    Reading a file also writes its chunks, so one ``OSError`` handler sees both; "cannot
+    read: No space left on device" sent analysts to inspect log files that were sound.
+    """
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        return f"cannot write the workspace: {os.strerror(exc.errno)}"
+    return f"cannot read: {exc}"

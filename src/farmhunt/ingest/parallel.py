@@ -32,7 +32,7 @@ from typing import Any
 
 from farmhunt.ingest.collector import fewer_collections
 from farmhunt.ingest.commit import DIRECT_ROWS, Batch, Segment, finalize, write_segment
-from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn
+from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn, io_failure
 from farmhunt.ingest.plan import Job, Outcome, pending_blocks, plan_file
 from farmhunt.ingest.reading import produce
 from farmhunt.sources.base import FileError
@@ -218,9 +218,7 @@ def ingest_parallel(
                 report(index, FileResult(path, options.format, "error", message=str(exc)))
                 continue
             except (OSError, EOFError) as exc:
-                report(
-                    index, FileResult(path, options.format, "error", message=f"cannot read: {exc}")
-                )
+                report(index, FileResult(path, options.format, "error", message=io_failure(exc)))
                 continue
             if isinstance(planned, FileResult):
                 report(index, planned)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from farmhunt.ingest.collector import fewer_collections
 from farmhunt.ingest.commit import Batch, finalize
-from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn
+from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn, io_failure
 from farmhunt.ingest.plan import plan_file
 from farmhunt.ingest.reading import produce
 from farmhunt.sources.base import (
@@ -159,7 +159,7 @@ def ingest_file(
     except FileError as exc:
         result = FileResult(path, options.format, "error", message=str(exc))
     except (OSError, EOFError) as exc:
-        result = FileResult(path, options.format, "error", message=f"cannot read: {exc}")
+        result = FileResult(path, options.format, "error", message=io_failure(exc))
     if own:
         shared.commit()
     result.seconds = time.perf_counter() - started

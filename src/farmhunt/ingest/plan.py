@@ -207,6 +207,12 @@ def plan_file(
         )
         if base:
             status = "appended"
+        if base and base.status != "complete":
+            manifest.finish(
+                base.id,
+                "continued",
+                f"cut short, then the file grew: import #{import_id} goes on from record {start}",
+            )
     return Job(
         path,
         parser.name,

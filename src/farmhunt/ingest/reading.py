@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from farmhunt.ingest.commit import ChunkWriter, Segment
-from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn
+from farmhunt.ingest.model import FileResult, IngestOptions, ProgressFn, io_failure
 from farmhunt.ingest.plan import Job, Outcome
 from farmhunt.sources.base import (
     FileError,
@@ -78,7 +78,7 @@ def produce(
         writer.flush()
         outcome.failed = str(exc)
     except (OSError, EOFError) as exc:
-        outcome.unreadable = f"cannot read: {exc}"
+        outcome.unreadable = io_failure(exc)
     outcome.records = counter.records
     outcome.stored, outcome.rejected, outcome.tables = writer.stored, writer.rejected, writer.tables
     outcome.tally = writer.tally

@@ -255,17 +255,23 @@ class Manifest:
         options: Mapping[str, Any] | None = None,
         smaller_than: int | None = None,
     ) -> list[ImportRow]:
-        """Completed line-oriented imports, read with the same format and parser options,
-        whose file a file with this head may extend (only those of fewer bytes than
+        """Line-oriented imports, read with the same format and parser options, whose
+        file a file with this head may extend (only those of fewer bytes than
         ``smaller_than``, when the new file's size is known).
+
+        An import cut short (killed, interrupted, disk full) counts too: its committed
+        records are a prefix of its file, so of the grown file; taking only completed
+        ones made a live log killed mid-import, then grown, a new import that stored
+        the committed records again. One already continued is left out.
 
         Every Zeek log opens with the same ``#separator`` line, so without the size each
         Zeek file of a 10M-event estate was checked against every earlier one (2,300
         rows read and hashed against per file)."""
         size_clause = "" if smaller_than is None else f" AND size < {int(smaller_than)}"
         rows = self._db.execute(
-            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE head_sha256 = ? AND status = 'complete' "
-            f"AND line_oriented = 1 AND format = ? AND parse_key = ?{size_clause} "
+            f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE head_sha256 = ? "
+            "AND status != 'continued' AND line_oriented = 1 "
+            f"AND format = ? AND parse_key = ?{size_clause} "
             "ORDER BY size DESC",
             (head_sha256, fmt, parse_key(options)),
         ).fetchall()
