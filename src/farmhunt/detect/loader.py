@@ -29,6 +29,7 @@ from sigma.rule import SigmaRule
 
 from farmhunt.detect.fieldmap import table_for_logsource
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
+from farmhunt.detect.params import with_params
 from farmhunt.detect.sigma_ibis import (
     CompileError,
     SigmaCompiler,
@@ -448,15 +449,19 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
     if kind == "analytic":
         if not doc.get("analytic"):
             errors.append(f"{where}: analytic rules name their function as `analytic:`")
-        return Rule(
-            kind="analytic",
-            source=where,
-            analytic=str(doc.get("analytic", "")),
-            params=params,
-            subject=subject,
-            tests=tests,
-            name=meta["id"],
-            **meta,
+        return with_params(
+            Rule(
+                kind="analytic",
+                source=where,
+                analytic=str(doc.get("analytic", "")),
+                params=params,
+                subject=subject,
+                tests=tests,
+                name=meta["id"],
+                **meta,
+            ),
+            lambda key: _at(where, doc, "params", key),
+            errors,
         )
     body = _strip_lines({k: doc[k] for k in ("logsource", "detection") if k in doc})
     if "detection" not in body or "logsource" not in body:
