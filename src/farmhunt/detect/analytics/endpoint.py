@@ -23,7 +23,6 @@ computed from the data.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -35,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import ibis
 import ibis.expr.types as ir
 
+from farmhunt.detect.allowlist import is_ignored_ip
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
 from farmhunt.detect.engine import MAX_UIDS, Context
@@ -145,18 +145,6 @@ def _ip_kinds(ctx: Context, ips: Iterable[str]) -> dict[str, str]:
     info = ctx.table("ip_info")
     rows = _fetch(info.filter(info["ip"].isin(wanted)).select("ip", "kind"))
     return {r["ip"]: r["kind"] for r in rows if r["kind"]}
-
-
-def _ignored(ctx: Context, ip: str | None) -> bool:
-    """Whether the configuration says to ignore this address (``allow.ignore_ips``)."""
-    networks = getattr(getattr(ctx.settings, "allow", None), "ignore_ips", ()) or ()
-    if not ip or not networks:
-        return False
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return any(address.version == n.version and address in n for n in networks)
 
 
 # --------------------------------------------------------------------------- remote tools
@@ -798,7 +786,7 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
     )
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in _fetch(per.order_by(["__host", "__first", "__ip", "__client", "__table"])):
-        if not _ignored(ctx, row["__ip"]):
+        if not is_ignored_ip(ctx.settings, row["__ip"]):
             grouped[row["__host"]].append(row)
     findings = []
     for rows in grouped.values():
@@ -965,7 +953,9 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
                 if same or near:
                     linked.append(client)
         ips = {c["__ip"] for c in linked if c["__ip"]}
-        outside = {ip for ip in ips if kinds.get(ip) not in trusted and not _ignored(ctx, ip)}
+        outside = {
+            ip for ip in ips if kinds.get(ip) not in trusted and not is_ignored_ip(ctx.settings, ip)
+        }
         if ips and not outside:
             continue  # every linked client came from the company's own networks
         first = min(g["__first"] for g in groups)

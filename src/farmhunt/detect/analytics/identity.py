@@ -23,13 +23,12 @@ from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
-from sigma.types import SigmaCIDRExpression
 
+from farmhunt.detect.allowlist import ignored_ip_expr
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
-from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.windows import distinct_in_range
 
 NOT_PUBLIC = (
@@ -237,23 +236,6 @@ def subject_of(person: Person | None, fallback: str) -> tuple[str, str]:
 # -- allow-lists from the settings -----------------------------------------------------------
 
 
-def allow(ctx: Context) -> Any:
-    return getattr(ctx.settings, "allow", None)
-
-
-def ignored_ip(ctx: Context, ip: ir.StringValue) -> ir.BooleanValue:
-    """Whether an address is in ``allow.ignore_ips`` (as address prefixes: every engine
-    can compare those)."""
-    networks = tuple(getattr(allow(ctx), "ignore_ips", ()) or ())
-    parts: list[ir.BooleanValue] = []
-    for network in networks:
-        for prefix in SigmaCIDRExpression(str(network)).expand(wildcard="*"):
-            parts.append(ip.startswith(prefix[:-1]) if prefix.endswith("*") else ip == prefix)
-    if not parts:
-        return ibis.literal(False)
-    return fold_or(parts).fill_null(False)
-
-
 @dataclass(frozen=True)
 class Trip:
     worker_id: str
@@ -266,8 +248,8 @@ def trips(ctx: Context, people: dict[str, Person]) -> list[Trip]:
     """``allow.travel`` entries, each resolved to a worker id (by id or roster email)."""
     by_email = {p.email.lower(): p.worker_id for p in people.values() if p.email}
     out = []
-    for entry in getattr(allow(ctx), "travel", ()) or ():
-        key = str(entry.worker)
+    for entry in ctx.settings.allow.travel:
+        key = entry.worker
         worker = key if key in people else by_email.get(key.lower())
         if worker is not None:
             out.append(Trip(worker, entry.country.upper(), entry.start, entry.end))
@@ -333,7 +315,7 @@ def classified(ctx: Context, t: ir.Table, ip_column: str) -> ir.Table:
         __reason=j.__i_reason,
     )
     j = j.drop(*[c for c in j.columns if c.startswith("__i_")])
-    return j.filter(~ignored_ip(ctx, j.__ip))
+    return j.filter(~ignored_ip_expr(ctx.settings, j.__ip))
 
 
 def special_kind(ip: ir.StringValue) -> ir.StringValue:
