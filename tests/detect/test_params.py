@@ -127,3 +127,15 @@ def test_a_copy_with_other_params_reads_its_own() -> None:
     assert params_of(rule, TravelParams).max_kmh == 900.0
     with pytest.raises(ParamError, match="did you mean 'max_kmh'"):
         params_of(dataclasses.replace(rule, params={"max_kmhh": 5}), TravelParams)
+
+
+def test_docs_list_each_analytic_rules_parameters() -> None:
+    from farmhunt.detect.docs import render_rules_markdown
+
+    text = render_rules_markdown(RULES)
+    assert "Parameters (analytic `impossible_travel`):" in text
+    assert (
+        "| `max_kmh` | number | `900.0` | `900.0` | Fastest believable travel between two "
+        "sign-ins (an airliner's cruising speed). |"
+    ) in text
+    assert "Parameters (analytic `indicator_domain_traffic`): none." in text
