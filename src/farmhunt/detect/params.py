@@ -62,7 +62,7 @@ def build_params(
     values: dict[str, Any] = {}
     for key, value in (raw or {}).items():
         name = str(key)
-        if name not in hints:
+        if name not in fields:
             close = closest(name, names)
             hint = f" (did you mean {close!r}?)" if close else ""
             known = ", ".join(names) or "none"
