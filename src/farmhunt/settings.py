@@ -19,7 +19,6 @@ Sections (``docs/configuration.md`` documents every key, with an example):
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import ipaddress
 import os
 import re
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from farmhunt.suggest import closest
 from farmhunt.yamlsafe import BoundedLoader, load
 
 CONFIG_FILE = "farmhunt.yaml"
@@ -413,8 +413,8 @@ class _Reader:
             name = str(raw)
             if name in self.known:
                 continue
-            close = difflib.get_close_matches(name, self.known, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(name, self.known)
+            hint = f"; did you mean {close!r}?" if close else ""
             known = ", ".join(self.known)
             self.errors.append(f"{self.key(name)}: unknown {what}{hint} (known: {known})")
 

@@ -20,6 +20,7 @@ from farmhunt.reference import (
     remote_control_scope,
     video_call_clients,
 )
+from farmhunt.settings import Settings
 
 GENERIC_EXECUTABLES = {
     "agent.exe",
@@ -108,13 +109,13 @@ def default_placeholders() -> dict[str, tuple[str, ...]]:
 
 
 def settings_placeholders(
-    settings: object, indicators: Indicators | None = None
+    settings: Settings, indicators: Indicators | None = None
 ) -> dict[str, tuple[str, ...]]:
     """Placeholders from the configuration: the organisation's approved remote tools
     (names as the LOLRMM catalog or the software inventory spell them) and their
     executables, so rules can leave sanctioned remote support out; and the analyst's
     indicator lists (:func:`indicator_placeholders`)."""
-    approved = tuple(getattr(getattr(settings, "allow", None), "remote_tools", ()) or ())
+    approved = settings.allow.remote_tools
     wanted = {name.lower() for name in approved}
     executables = sorted(
         {
@@ -299,11 +300,11 @@ def remote_control_tools() -> tuple[RemoteControlTool, ...]:
     return tuple(sorted(families, key=lambda f: f.name.lower()))
 
 
-def approved_remote_control_tools(settings: object) -> tuple[RemoteControlTool, ...]:
+def approved_remote_control_tools(settings: Settings) -> tuple[RemoteControlTool, ...]:
     """The families the configuration approves (``allow.remote_tools``): a family is
     approved when one of its names is approved, or begins with an approved name and a
     space ("Splashtop" approves "Splashtop Remote")."""
-    approved = getattr(getattr(settings, "allow", None), "remote_tools", ()) or ()
+    approved = settings.allow.remote_tools
     wanted = {name.strip().lower() for name in approved if name.strip()}
     if not wanted:
         return ()
@@ -360,7 +361,7 @@ def endpoint_placeholders() -> dict[str, tuple[str, ...]]:
     }
 
 
-def approved_placeholders(settings: object) -> dict[str, tuple[str, ...]]:
+def approved_placeholders(settings: Settings) -> dict[str, tuple[str, ...]]:
     """The approved families' executables, process and package names and ports."""
     tools = approved_remote_control_tools(settings)
     remote = _remote_control_placeholders(tools)

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from farmhunt.detect.loader import RuleSet
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, Rule
+from farmhunt.detect.params import describe, shown_value
 
 
 def render_rules_markdown(ruleset: RuleSet) -> str:
@@ -20,6 +21,13 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
         "do not edit by hand. Every rule has inline positive and negative test events",
         "(`farmhunt rules test`), and names the ATT&CK techniques it serves or, where none",
         "fits, says why (`attack: none` with `attack_none_reason:`).",
+        "",
+        "An analytic rule's `params:` are checked when the rule is loaded: each analytic",
+        "declares its parameters as a typed dataclass beside its code",
+        "(`src/farmhunt/detect/analytics/`), and an unknown key, or a value of the wrong",
+        "type, fails `rules validate`, `detect` and `scan` with the file, the line and the",
+        "closest known key. Each analytic rule below lists every parameter it takes: the",
+        "value the rule sets (else the default) and what it means.",
         "",
         f"{len(ruleset.rules)} rules. The FBI guidance they serve:",
         "",
@@ -51,4 +59,26 @@ def render_rules_markdown(ruleset: RuleSet) -> str:
                 lines += [f"- {fp}" for fp in r.false_positives]
             if r.triage:
                 lines += ["", f"Triage: {r.triage}"]
+            lines += _params(r)
     return "\n".join(lines) + "\n"
+
+
+def _params(rule: Rule) -> list[str]:
+    """The parameters an analytic rule takes, from its analytic's parameter class."""
+    typed = rule.typed_params
+    if rule.kind != "analytic" or typed is None:
+        return []
+    described = describe(type(typed))
+    if not described:
+        return ["", f"Parameters (analytic `{rule.analytic}`): none."]
+    lines = [
+        "",
+        f"Parameters (analytic `{rule.analytic}`):",
+        "",
+        "| parameter | type | value | default | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, kind, default, doc in described:
+        value = shown_value(getattr(typed, name))
+        lines.append(f"| `{name}` | {kind} | `{value}` | `{default}` | {doc} |")
+    return lines

@@ -39,6 +39,7 @@ from farmhunt.detect.virtual import virtual_value, with_virtual
 from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
+from farmhunt.settings import Settings
 
 T = TypeVar("T")
 
@@ -53,7 +54,8 @@ class Context:
 
     con: duckdb.DuckDBPyConnection
     backend: Any
-    settings: Any = None
+    settings: Settings = field(default_factory=Settings)
+    """The configuration (``farmhunt.yaml``); defaults when the run has none."""
     links: dict[str, str] = field(default_factory=dict)
     """lower(identifier) → worker_id, from worker_links."""
     placeholders: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -173,15 +175,16 @@ class Context:
 
 def make_context(
     con: duckdb.DuckDBPyConnection,
-    settings: Any = None,
+    settings: Settings | None = None,
     indicators: Indicators | None = None,
     scratch: Path | None = None,
 ) -> Context:
     """A run's context; ``indicators`` default to the lists ``settings`` names (raising
     :class:`~farmhunt.enrich.indicators.IndicatorError` for a bad line); ``scratch`` is
     a folder for the run's scratch database (:meth:`Context.memo_database`)."""
+    settings = settings or Settings()
     if indicators is None:
-        paths = getattr(getattr(settings, "indicators", None), "paths", ()) or ()
+        paths = settings.indicators.paths
         indicators = load_indicators(paths) if paths else Indicators()
     backend = ibis.duckdb.from_connection(con)
     links: dict[str, str] = {}

@@ -13,7 +13,6 @@ none fits, the rule says so explicitly, with the reason shown in docs/rules.md::
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable
@@ -33,6 +32,7 @@ from sigma.rule import SigmaRule
 from farmhunt.detect.fieldmap import table_for_logsource
 from farmhunt.detect.logsources import table_for_rule
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
+from farmhunt.detect.params import with_params
 from farmhunt.detect.sigma_ibis import (
     CompileError,
     SigmaCompiler,
@@ -42,6 +42,7 @@ from farmhunt.detect.sigma_ibis import (
 )
 from farmhunt.enrich.indicators import IndicatorError, indicators_from_lists
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
+from farmhunt.suggest import closest
 from farmhunt.yamlsafe import BoundedLoader, load_all
 
 FARMHUNT_KEYS = {
@@ -265,8 +266,8 @@ def load_rules(paths: Iterable[Path] | None = None, *, check_analytics: bool = T
 
         for rule in ruleset.of_kind("analytic"):
             if rule.analytic not in registered():
-                close = difflib.get_close_matches(rule.analytic or "", registered(), 1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                close = closest(rule.analytic or "", registered())
+                hint = f" (did you mean {close!r}?)" if close else ""
                 errors.append(f"{rule.source}: unknown analytic {rule.analytic!r}{hint}")
     if errors:
         raise RuleError(errors)
@@ -303,10 +304,10 @@ def _meta(where: str, doc: dict[str, Any], errors: list[str]) -> dict[str, Any]:
         }
     )
     for key in sorted(unknown):
-        close = difflib.get_close_matches(key, FARMHUNT_KEYS, 1)
+        close = closest(key, FARMHUNT_KEYS)
         errors.append(
             f"{_at(where, doc, key)}: unknown key {key!r}"
-            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + (f" (did you mean {close!r}?)" if close else "")
         )
     for key in (
         "id",
@@ -419,11 +420,11 @@ def _tests(where: str, doc: dict[str, Any], errors: list[str]) -> tuple[RuleTest
                 for row in rows or []:
                     for column in row:
                         if not spec.has_column(column):
-                            close = difflib.get_close_matches(column, spec.column_names(), 1)
+                            close = closest(column, spec.column_names())
                             errors.append(
                                 f"{where.rsplit(':', 1)[0]}:{line}: table {table} has no "
                                 f"column {column!r}"
-                                + (f" (did you mean {close[0]!r}?)" if close else "")
+                                + (f" (did you mean {close!r}?)" if close else "")
                             )
             lists = _strip_lines(case.get("indicators") or {})
             try:
@@ -455,15 +456,19 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
     if kind == "analytic":
         if not doc.get("analytic"):
             errors.append(f"{where}: analytic rules name their function as `analytic:`")
-        return Rule(
-            kind="analytic",
-            source=where,
-            analytic=str(doc.get("analytic", "")),
-            params=params,
-            subject=subject,
-            tests=tests,
-            name=meta["id"],
-            **meta,
+        return with_params(
+            Rule(
+                kind="analytic",
+                source=where,
+                analytic=str(doc.get("analytic", "")),
+                params=params,
+                subject=subject,
+                tests=tests,
+                name=meta["id"],
+                **meta,
+            ),
+            lambda key: _at(where, doc, "params", key),
+            errors,
         )
     body = _strip_lines({k: doc[k] for k in ("logsource", "detection") if k in doc})
     if "detection" not in body or "logsource" not in body:
@@ -479,11 +484,11 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
         )
         return None
     if table not in STORE_TABLES:
-        close = difflib.get_close_matches(table, STORE_TABLES, 1)
+        close = closest(table, STORE_TABLES)
         errors.append(
             f"{_at(where, doc, 'logsource', 'service')}: log source service {table!r} is not "
             "a table of the store"
-            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + (f" (did you mean {close!r}?)" if close else "")
             + f"; known tables: {', '.join(sorted(STORE_TABLES))}"
         )
         return None
@@ -514,8 +519,8 @@ def _check_fields(
         try:
             compiler.column(name)
         except CompileError as exc:
-            close = difflib.get_close_matches(name, sorted(compiler.columns), 1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = closest(name, sorted(compiler.columns))
+            hint = f" (did you mean {close!r}?)" if close else ""
             errors.append(f"{_field_line(where, doc.get('detection'), name)}: {exc}{hint}")
     for problem in recoded_value_errors(sigma, table):
         errors.append(f"{_at(where, doc, 'detection')}: {problem}")
@@ -655,11 +660,11 @@ def _correlation_fields(
             try:
                 compiler.column(name)
             except CompileError:
-                close = difflib.get_close_matches(name, sorted(compiler.columns), 1)
+                close = closest(name, sorted(compiler.columns))
                 errors.append(
                     f"{_at(where, doc, *keys)}: correlation field {name!r} of {keys[-1]} has "
                     f"no column in table {table} (read by rule {ref})"
-                    + (f"; did you mean {close[0]!r}?" if close else "")
+                    + (f"; did you mean {close!r}?" if close else "")
                 )
                 ok = False
     return ok

@@ -71,7 +71,11 @@ class Rule:
     analytic: str | None = None
     """Registered analytic name, for analytic rules."""
     params: dict[str, Any] = field(default_factory=dict)
-    """Parameters for analytics (thresholds …)."""
+    """Parameters for analytics (thresholds …), as written in the rule file."""
+    typed_params: Any = field(default=None, init=False, repr=False, compare=False)
+    """An analytic rule's ``params`` read into its analytic's parameter class at load
+    (:func:`farmhunt.detect.params.with_params`). Not an ``__init__`` argument, so a copy
+    with other ``params`` (``dataclasses.replace``) reads its own."""
     subject: tuple[str, ...] = ()
     """Columns naming who a finding is about, first non-null wins (default per table)."""
     tests: tuple[RuleTest, ...] = field(default=(), repr=False)

@@ -14,12 +14,13 @@ phone prefixes and domains into hash lookups by prefix and by suffix.
 from __future__ import annotations
 
 import bisect
-import difflib
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from farmhunt.suggest import closest
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -454,8 +455,8 @@ def _files_of(path: Path, problems: list[str]) -> list[Path]:
 
 
 def _unknown_name(name: str) -> str:
-    close = difflib.get_close_matches(name, list(INDICATOR_FILES), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}? " if close else ""
+    close = closest(name, INDICATOR_FILES)
+    hint = f"did you mean {close}? " if close else ""
     return f"not an indicator file name; {hint}(known: {', '.join(sorted(INDICATOR_FILES))})"
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
+
+from farmhunt.suggest import closest
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ def parse_rate_settings(items: Iterable[str]) -> dict[str, float]:
         if not sep or not name:
             raise ValueError(f"--set {item!r}: expected NAME=VALUE, e.g. remote_tool_daily=0.2")
         if name not in RATE_NAMES:
-            close = difflib.get_close_matches(name, RATE_NAMES, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            close = closest(name, RATE_NAMES)
+            hint = f" (did you mean {close}?)" if close else ""
             raise ValueError(
                 f"--set {item!r}: unknown rate {name!r}{hint}; valid names: "
                 + ", ".join(RATE_NAMES)

@@ -31,6 +31,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from farmhunt.detect.analytics import analytic
@@ -38,16 +39,15 @@ from farmhunt.detect.analytics.identity import (
     Person,
     activity_places,
     iso,
-    param,
     plural,
     roster,
     span,
-    str_list,
     subject_of,
     uids_of,
 )
 from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import params_of
 
 ABBREVIATIONS = {
     "street": "st",
@@ -76,16 +76,35 @@ def household_key(address: str | None) -> str | None:
     return " ".join(ABBREVIATIONS.get(w, w) for w in words) or None
 
 
-@analytic("shared_residential_ip")
+@dataclass(frozen=True)
+class SharedResidentialIpParams:
+    kinds: tuple[str, ...] = ("residential",)
+    """ip_info kinds of a home connection."""
+    tables: tuple[str, ...] = ("authentication", "api_activity", "file_hosting_activity")
+    """Tables whose source addresses are where workers connect from."""
+    min_households: int = 3
+    """Distinct households (roster home addresses) behind one address."""
+    max_households: int | None = None
+    """At most this many households (null: no upper bound); picks the two-household band."""
+    min_workers: int = 2
+    """Distinct workers behind one address."""
+    min_days: int = 2
+    """Days each worker was seen there."""
+    max_company_share: float = 0.25
+    """An address shared by more of the company than this is an office or a VPN."""
+
+
+@analytic("shared_residential_ip", params=SharedResidentialIpParams)
 def shared_residential_ip(ctx: Context, rule: Rule) -> list[Finding]:
     """Workers of several households behind one residential address (see module)."""
-    kinds = str_list(rule, "kinds", ("residential",))
-    tables = str_list(rule, "tables", ("authentication", "api_activity", "file_hosting_activity"))
-    min_households = int(param(rule, "min_households", 3))
-    max_households = param(rule, "max_households", None)
-    min_workers = int(param(rule, "min_workers", 2))
-    min_days = int(param(rule, "min_days", 2))
-    max_share = float(param(rule, "max_company_share", 0.25))
+    p = params_of(rule, SharedResidentialIpParams)
+    kinds = list(p.kinds)
+    tables = list(p.tables)
+    min_households = p.min_households
+    max_households = p.max_households
+    min_workers = p.min_workers
+    min_days = p.min_days
+    max_share = p.max_company_share
 
     a = activity_places(ctx, tables)
     linked = a.filter(a.worker_id.notnull())
@@ -130,7 +149,7 @@ def shared_residential_ip(ctx: Context, rule: Rule) -> list[Finding]:
         households = len(set(homes.values()))
         if households < min_households:
             continue
-        if max_households is not None and households > int(max_households):
+        if max_households is not None and households > max_households:
             continue
         rarity = math.log(company / n) if n < company else 0.0
         for r in here:

@@ -23,10 +23,10 @@ computed from the data.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,10 +34,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import ibis
 import ibis.expr.types as ir
 
+from farmhunt.detect.allowlist import is_ignored_ip
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import params_of
 from farmhunt.detect.windows import distinct_in_range
 from farmhunt.reference import video_call_clients
 
@@ -50,10 +52,6 @@ def host_key(value: ir.StringValue) -> ir.StringValue:
     """A host name as identity resolution keys it: lower case, without its DNS domain
     (Windows logs write ``LT-1.corp.example.com`` where osquery writes ``LT-1``)."""
     return value.lower().re_extract(r"^([^.]+)", 1)
-
-
-def _param(rule: Rule, name: str, default: Any) -> Any:
-    return rule.params.get(name, default)
 
 
 def _iso(value: Any) -> Any:
@@ -147,18 +145,6 @@ def _ip_kinds(ctx: Context, ips: Iterable[str]) -> dict[str, str]:
     info = ctx.table("ip_info")
     rows = _fetch(info.filter(info["ip"].isin(wanted)).select("ip", "kind"))
     return {r["ip"]: r["kind"] for r in rows if r["kind"]}
-
-
-def _ignored(ctx: Context, ip: str | None) -> bool:
-    """Whether the configuration says to ignore this address (``allow.ignore_ips``)."""
-    networks = getattr(getattr(ctx.settings, "allow", None), "ignore_ips", ()) or ()
-    if not ip or not networks:
-        return False
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return any(address.version == n.version and address in n for n in networks)
 
 
 # --------------------------------------------------------------------------- remote tools
@@ -281,10 +267,16 @@ def _tool_evidence(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@analytic("endpoint_multiple_remote_tools")
+@dataclass(frozen=True)
+class RemoteToolsParams:
+    min_tools: int = 2
+    """Distinct unapproved remote-control products on one host."""
+
+
+@analytic("endpoint_multiple_remote_tools", params=RemoteToolsParams)
 def multiple_remote_access_tools(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts carrying at least ``min_tools`` distinct unapproved remote-control products."""
-    minimum = int(_param(rule, "min_tools", 2))
+    minimum = params_of(rule, RemoteToolsParams).min_tools
     approved = _approved_families(ctx)
     findings = []
     for tools in _by_host(_tool_rows(ctx, approved)).values():
@@ -323,10 +315,19 @@ def multiple_remote_access_tools(ctx: Context, rule: Rule) -> list[Finding]:
 # --------------------------------------------------------------------------- local admins
 
 
+@dataclass(frozen=True)
+class OwnerAdminParams:
+    builtin_accounts: tuple[str, ...] = ()
+    """Members of the admin group that are not the owner (Administrator, IT's account)."""
+    admin_groups: tuple[str, ...] = ()
+    """Names of the local administrators group (localised: Administrateurs …)."""
+
+
 def _owner_admins(ctx: Context, rule: Rule) -> tuple[dict[str, dict[str, Any]], int]:
     """Hosts whose owner's own account is a local administrator, and how many hosts have
     admin-group data at all: {host: facts}, count (computed once per run and params)."""
-    params = (rule.params.get("builtin_accounts"), rule.params.get("admin_groups"))
+    p = params_of(rule, OwnerAdminParams)
+    params = (p.builtin_accounts, p.admin_groups)
     key = f"endpoint.owner_admins:{params}"
     memo = _memo(ctx)
     if key not in memo:
@@ -336,8 +337,9 @@ def _owner_admins(ctx: Context, rule: Rule) -> tuple[dict[str, dict[str, Any]], 
 
 
 def _compute_owner_admins(ctx: Context, rule: Rule) -> tuple[dict[str, dict[str, Any]], int]:
-    builtin = {str(a).lower() for a in _param(rule, "builtin_accounts", [])}
-    groups = [str(g).lower() for g in _param(rule, "admin_groups", [])]
+    p = params_of(rule, OwnerAdminParams)
+    builtin = {a.lower() for a in p.builtin_accounts}
+    groups = [g.lower() for g in p.admin_groups]
     q = ctx.table("admin_group_query")
     q = q.filter(q["device.hostname"].notnull() & _not_removed(q))
     snapshot = q.select(
@@ -442,7 +444,7 @@ def _admin_sentence(facts: dict[str, Any]) -> str:
     return f"the owner's own account {accounts} is a local administrator ({how}, {span})"
 
 
-@analytic("endpoint_owner_local_admin")
+@analytic("endpoint_owner_local_admin", params=OwnerAdminParams)
 def owner_local_admin(ctx: Context, rule: Rule) -> list[Finding]:
     """The laptop's owner holds local admin rights on it (weak alone)."""
     admins, with_data = _owner_admins(ctx, rule)
@@ -481,7 +483,7 @@ def owner_local_admin(ctx: Context, rule: Rule) -> list[Finding]:
     return findings
 
 
-@analytic("endpoint_remote_tool_with_owner_admin")
+@analytic("endpoint_remote_tool_with_owner_admin", params=OwnerAdminParams)
 def remote_tool_with_owner_admin(ctx: Context, rule: Rule) -> list[Finding]:
     """An unapproved remote-control tool on a laptop whose owner is local admin: the
     owner could install it, and did not need IT to."""
@@ -605,15 +607,28 @@ def _concurrent_hosts(
     return out
 
 
-@analytic("endpoint_concurrent_video_calls")
+@dataclass(frozen=True)
+class VideoCallParams:
+    window_minutes: int = 15
+    """Window within which the clients run."""
+    min_clients: int = 4
+    """Distinct video-call clients within one window."""
+    above_typical: int = 1
+    """Clients above what the company's laptops typically run at once."""
+    tables: tuple[str, ...] = ("process_query", "process_activity")
+    """Process tables read."""
+
+
+@analytic("endpoint_concurrent_video_calls", params=VideoCallParams)
 def concurrent_video_calls(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts running more distinct video-call clients within a few minutes than the
     company's laptops typically do (and at least ``min_clients``)."""
-    window = int(_param(rule, "window_minutes", 15))
-    minimum = int(_param(rule, "min_clients", 4))
-    margin = int(_param(rule, "above_typical", 1))
+    p = params_of(rule, VideoCallParams)
+    window = p.window_minutes
+    minimum = p.min_clients
+    margin = p.above_typical
     best: dict[str, dict[str, Any]] = {}
-    for table in _param(rule, "tables", ["process_query", "process_activity"]):
+    for table in p.tables:
         for host, entry in _concurrent_hosts(ctx, table, window, minimum, margin).items():
             if host not in best or entry["excess"] > best[host]["excess"]:
                 best[host] = entry
@@ -659,15 +674,28 @@ def concurrent_video_calls(ctx: Context, rule: Rule) -> list[Finding]:
 # --------------------------------------------------------------------------- RDP
 
 
+@dataclass(frozen=True)
+class InboundRdpSessionParams:
+    tables: tuple[str, ...] = ("authentication",)
+    """Where sessions are read: ``authentication``, ``rdp_activity``, ``user_session_query``."""
+    logon_types: tuple[int, ...] = (10, 12)
+    """Windows logon types of a Remote Desktop logon (``authentication``)."""
+    rdp_activities: tuple[int, ...] = (4, 8)
+    """``rdp_activity`` activity ids of an accepted connection."""
+    trusted_kinds: tuple[str, ...] = ("corporate", "loopback")
+    """ip_info kinds of addresses that are the company's own."""
+
+
 def _rdp_sessions(ctx: Context, rule: Rule) -> ir.Table:
     """Inbound Remote Desktop sessions recorded on hosts, one row per event, from the
     tables the rule names: ``__device``, ``__host``, ``__time``, ``__uid``, ``__ip``,
     ``__client``, ``__user``, ``__table``, ``__what``."""
     parts = []
-    sources = _param(rule, "tables", ["authentication"])
+    p = params_of(rule, InboundRdpSessionParams)
+    sources = p.tables
     if "authentication" in sources:
         a = ctx.table("authentication")
-        types = [int(x) for x in _param(rule, "logon_types", [10, 12])]
+        types = list(p.logon_types)
         keep = (
             a["device.hostname"].notnull()
             & a["logon_type_id"].isin(types).fill_null(False)
@@ -689,7 +717,7 @@ def _rdp_sessions(ctx: Context, rule: Rule) -> ir.Table:
         )
     if "rdp_activity" in sources:
         r = ctx.table("rdp_activity")
-        activities = [int(x) for x in _param(rule, "rdp_activities", [4, 8])]
+        activities = list(p.rdp_activities)
         keep = (
             r["device.hostname"].notnull()
             & r["activity_id"].isin(activities).fill_null(False)
@@ -735,10 +763,10 @@ def _rdp_sessions(ctx: Context, rule: Rule) -> ir.Table:
     return ibis.union(*parts)
 
 
-@analytic("endpoint_inbound_rdp")
+@analytic("endpoint_inbound_rdp", params=InboundRdpSessionParams)
 def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
     """Remote Desktop sessions into a laptop from outside the company's own networks."""
-    trusted = {str(k) for k in _param(rule, "trusted_kinds", ["corporate", "loopback"])}
+    trusted = set(params_of(rule, InboundRdpSessionParams).trusted_kinds)
     s = _rdp_sessions(ctx, rule)
     info = ctx.table("ip_info")
     info = info.select(__info_ip=info["ip"], __kind=info["kind"])
@@ -758,7 +786,7 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
     )
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in _fetch(per.order_by(["__host", "__first", "__ip", "__client", "__table"])):
-        if not _ignored(ctx, row["__ip"]):
+        if not is_ignored_ip(ctx.settings, row["__ip"]):
             grouped[row["__host"]].append(row)
     findings = []
     for rows in grouped.values():
@@ -844,12 +872,23 @@ def _offset_text(minutes: int) -> str:
     return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
-@analytic("endpoint_rdp_client_timezone")
+@dataclass(frozen=True)
+class RdpTimezoneParams:
+    min_difference_minutes: int = 180
+    """Minutes between the client's UTC offset and the owner's roster zone."""
+    link_seconds: int = 120
+    """Seconds within which a client event belongs to a logon."""
+    trusted_kinds: tuple[str, ...] = ("corporate", "loopback")
+    """ip_info kinds of addresses that are the company's own."""
+
+
+@analytic("endpoint_rdp_client_timezone", params=RdpTimezoneParams)
 def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
     """RDP clients whose reported UTC offset differs from the laptop owner's roster zone."""
-    minimum = int(_param(rule, "min_difference_minutes", 180))
-    link = int(_param(rule, "link_seconds", 120))
-    trusted = {str(k) for k in _param(rule, "trusted_kinds", ["corporate", "loopback"])}
+    p = params_of(rule, RdpTimezoneParams)
+    minimum = p.min_difference_minutes
+    link = p.link_seconds
+    trusted = set(p.trusted_kinds)
     r = ctx.table("rdp_activity")
     offsets = r.filter(
         r["device.hostname"].notnull() & r["unmapped.client_utc_offset_minutes"].notnull()
@@ -914,7 +953,9 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
                 if same or near:
                     linked.append(client)
         ips = {c["__ip"] for c in linked if c["__ip"]}
-        outside = {ip for ip in ips if kinds.get(ip) not in trusted and not _ignored(ctx, ip)}
+        outside = {
+            ip for ip in ips if kinds.get(ip) not in trusted and not is_ignored_ip(ctx.settings, ip)
+        }
         if ips and not outside:
             continue  # every linked client came from the company's own networks
         first = min(g["__first"] for g in groups)

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import ibis
@@ -41,6 +41,7 @@ from farmhunt.detect.analytics.hiring import (
 )
 from farmhunt.detect.engine import MAX_UIDS, Context, subject_expr
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import params_of
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.detect.windows import distinct_in_range
@@ -298,7 +299,29 @@ def hire_cutoffs(
 # -- bulk downloads of private repositories -------------------------------------------
 
 
-@analytic("exfil_repo_bulk_download")
+@dataclass(frozen=True)
+class RepoBulkDownloadParams:
+    operations: tuple[str, ...] = ("git.clone", "repo.download_zip")
+    """Audit-log operations that copy a repository."""
+    visibilities: tuple[str, ...] = ("private", "internal", "non-public")
+    """Repository visibilities that count (public code is no exfiltration)."""
+    window: str | float = field(default="24h", metadata={"check": duration})
+    """Window the repositories are counted in (seconds, or ``30m``, ``24h``, ``7d``)."""
+    min_repositories: int = 8
+    """Distinct repositories within one window."""
+    peer_multiplier: float = 3.0
+    """Times the peers' typical count the worker must exceed."""
+    peer_quantile: float = 0.5
+    """Quantile of the peers' counts that is "typical"."""
+    min_peers: int = 5
+    """Peers needed before the peer comparison is used."""
+    new_hire_days: float = 14.0
+    """Days after the hire date that make a worker a new hire."""
+    service_operation_prefixes: tuple[str, ...] = ("git.", "repo.")
+    """Operation prefixes that mark the code-host's audit log (to find the peers)."""
+
+
+@analytic("exfil_repo_bulk_download", params=RepoBulkDownloadParams)
 def repo_bulk_download(ctx: Context, rule: Rule) -> list[Finding]:
     """One account cloning or downloading (as ZIP) many distinct non-public repositories
     within a window, far more than its peers ever do.
@@ -308,16 +331,16 @@ def repo_bulk_download(ctx: Context, rule: Rule) -> list[Finding]:
     has ``min_peers`` members on the code host, else everyone on it). Clones within
     ``new_hire_days`` of the worker's hire date are onboarding and not counted.
     """
-    p = rule.params
-    operations = _lower_list(p.get("operations", ["git.clone", "repo.download_zip"]))
-    visibilities = _lower_list(p.get("visibilities", ["private", "internal", "non-public"]))
-    window = duration(p.get("window", "24h"))
-    min_repos = int(p.get("min_repositories", 8))
-    multiplier = float(p.get("peer_multiplier", 3))
-    q = float(p.get("peer_quantile", 0.5))
-    min_peers = int(p.get("min_peers", 5))
-    new_hire_days = float(p.get("new_hire_days", 14))
-    prefixes = _lower_list(p.get("service_operation_prefixes", ["git.", "repo."]))
+    p = params_of(rule, RepoBulkDownloadParams)
+    operations = _lower_list(p.operations)
+    visibilities = _lower_list(p.visibilities)
+    window = duration(p.window)
+    min_repos = p.min_repositories
+    multiplier = p.peer_multiplier
+    q = p.peer_quantile
+    min_peers = p.min_peers
+    new_hire_days = p.new_hire_days
+    prefixes = _lower_list(p.service_operation_prefixes)
 
     t = with_actor(ctx.table("api_activity"), "api_activity")
     t = t.mutate(
@@ -419,7 +442,23 @@ def _span(window: timedelta) -> str:
 # -- Google Drive download bursts -----------------------------------------------------
 
 
-@analytic("exfil_drive_download_spike")
+@dataclass(frozen=True)
+class DriveDownloadSpikeParams:
+    activity_ids: tuple[int, ...] = (2,)
+    """``file_hosting_activity`` activity ids of a download."""
+    window: str | float = field(default="24h", metadata={"check": duration})
+    """Window the files are counted in (seconds, or ``30m``, ``24h``, ``7d``)."""
+    min_files: int = 8
+    """Distinct files within one window."""
+    multiplier: float = 2.0
+    """Times the worker's own typical window the spike must exceed."""
+    own_quantile: float = 0.5
+    """Quantile of the worker's own windows that is "typical"."""
+    peer_quantile: float = 0.95
+    """Quantile of the peers' windows the spike must exceed."""
+
+
+@analytic("exfil_drive_download_spike", params=DriveDownloadSpikeParams)
 def drive_download_spike(ctx: Context, rule: Rule) -> list[Finding]:
     """One account downloading many distinct files within a window, against its own
     daily history and the company's.
@@ -429,13 +468,13 @@ def drive_download_spike(ctx: Context, rule: Rule) -> list[Finding]:
     day left out) and everyone's typical heavy day (``peer_quantile`` of all accounts'
     active days).
     """
-    p = rule.params
-    activities = [int(a) for a in p.get("activity_ids", [2])]
-    window = duration(p.get("window", "24h"))
-    min_files = int(p.get("min_files", 8))
-    multiplier = float(p.get("multiplier", 2))
-    own_q = float(p.get("own_quantile", 0.5))
-    peer_q = float(p.get("peer_quantile", 0.95))
+    p = params_of(rule, DriveDownloadSpikeParams)
+    activities = list(p.activity_ids)
+    window = duration(p.window)
+    min_files = p.min_files
+    multiplier = p.multiplier
+    own_q = p.own_quantile
+    peer_q = p.peer_quantile
 
     t = with_actor(ctx.table("file_hosting_activity"), "file_hosting_activity")
     t = t.mutate(
@@ -576,16 +615,28 @@ def _plain_ascii(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@analytic("exfil_drive_external_share")
+@dataclass(frozen=True)
+class DriveExternalShareParams:
+    activity_ids: tuple[int, ...] = (12,)
+    """``file_hosting_activity`` activity ids of a share."""
+    min_sharers: int = 1
+    """Distinct workers sharing to one outside account."""
+    min_files: int = 1
+    """Files shared to one outside account."""
+    company_domains: tuple[str, ...] = ()
+    """Mail domains of the company besides the roster's (never outside)."""
+
+
+@analytic("exfil_drive_external_share", params=DriveExternalShareParams)
 def drive_external_share(ctx: Context, rule: Rule) -> list[Finding]:
     """Files shared with accounts outside the company's domains (from the roster's work
     emails; subdomains count as the company's). With ``min_sharers`` above 1, only
     external recipients that several different workers share with (a common drop box)."""
-    p = rule.params
-    activities = [int(a) for a in p.get("activity_ids", [12])]
-    min_sharers = int(p.get("min_sharers", 1))
-    min_files = int(p.get("min_files", 1))
-    domains = sorted(company_domains(ctx, p.get("company_domains", [])))
+    p = params_of(rule, DriveExternalShareParams)
+    activities = list(p.activity_ids)
+    min_sharers = p.min_sharers
+    min_files = p.min_files
+    domains = sorted(company_domains(ctx, p.company_domains))
     if not domains:
         return []
     t = with_actor(ctx.table("file_hosting_activity"), "file_hosting_activity")
@@ -762,7 +813,19 @@ class RemoteUse:
     owner: tuple[str, str] | None = None
 
 
-@analytic("exfil_git_personal_remote")
+@dataclass(frozen=True)
+class GitPersonalRemoteParams:
+    mode: Literal["bulk_push", "remote_added"] = "bulk_push"
+    """``bulk_push``: pushes to a personal remote; ``remote_added``: the remote alone."""
+    code_hosts: tuple[str, ...] = ("github.com",)
+    """Code hosts whose repositories outside the organisation are personal."""
+    org_names: tuple[str, ...] = ()
+    """The organisation's names on the code host besides those its audit log shows."""
+    tables: tuple[str, ...] = ("process_activity", "process_query")
+    """Process tables whose command lines are read."""
+
+
+@analytic("exfil_git_personal_remote", params=GitPersonalRemoteParams)
 def git_personal_remote(ctx: Context, rule: Rule) -> list[Finding]:
     """Git on a company laptop pointed at a repository outside the organisation.
 
@@ -772,14 +835,14 @@ def git_personal_remote(ctx: Context, rule: Rule) -> list[Finding]:
     --all|--mirror`` to such a remote. ``mode: bulk_push`` reports laptops that pushed
     everything to such a remote; ``mode: remote_added`` those that only added one.
     """
-    p = rule.params
-    mode = str(p.get("mode", "bulk_push"))
-    hosts = set(_lower_list(p.get("code_hosts", ["github.com"])))
-    orgs = organisation_names(ctx, p.get("org_names", []))
+    p = params_of(rule, GitPersonalRemoteParams)
+    mode = p.mode
+    hosts = set(_lower_list(p.code_hosts))
+    orgs = organisation_names(ctx, p.org_names)
     if not orgs:
         return []
     by_device: dict[str, list[RemoteUse]] = defaultdict(list)
-    for table in _lower_list(p.get("tables", ["process_activity", "process_query"])):
+    for table in _lower_list(p.tables):
         t = table_or_none(ctx, table)
         if t is None or "process.cmd_line" not in t.columns:
             continue
@@ -903,28 +966,33 @@ def _dedupe(uses: list[RemoteUse]) -> list[RemoteUse]:
 # -- new credentials used from VPN and hosting exits ----------------------------------
 
 
-@analytic("saas_new_credential_from_anonymizer")
+@dataclass(frozen=True)
+class NewCredentialParams:
+    create_operations: tuple[str, ...] = (
+        "public_key.create",
+        "deploy_key.create",
+        "personal_access_token.access_granted",
+        "personal_access_token.request_created",
+        "oauth_authorization.create",
+        "oauth_access.create",
+    )
+    """Audit-log operations that create a credential."""
+    kinds: tuple[str, ...] = ("vpn", "hosting")
+    """ip_info kinds of an anonymising exit."""
+    window: str | float = field(default="7d", metadata={"check": duration})
+    """Time after the creation within which a use counts."""
+
+
+@analytic("saas_new_credential_from_anonymizer", params=NewCredentialParams)
 def new_credential_from_anonymizer(ctx: Context, rule: Rule) -> list[Finding]:
     """A credential created on the code host (SSH key, deploy key, personal access token,
     OAuth grant) and used within ``window`` from an address enrichment classed as one of
     ``kinds`` (VPN, hosting): the tooling of operators who work through anonymising
     exits. Credentials are matched by key fingerprint or token hash."""
-    p = rule.params
-    creations = _lower_list(
-        p.get(
-            "create_operations",
-            [
-                "public_key.create",
-                "deploy_key.create",
-                "personal_access_token.access_granted",
-                "personal_access_token.request_created",
-                "oauth_authorization.create",
-                "oauth_access.create",
-            ],
-        )
-    )
-    kinds = _lower_list(p.get("kinds", ["vpn", "hosting"]))
-    window = duration(p.get("window", "7d"))
+    p = params_of(rule, NewCredentialParams)
+    creations = _lower_list(p.create_operations)
+    kinds = _lower_list(p.kinds)
+    window = duration(p.window)
     info = table_or_none(ctx, "ip_info")
     if info is None:
         return []

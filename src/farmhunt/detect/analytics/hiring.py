@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import duckdb
 import ibis
@@ -32,6 +32,7 @@ import ibis.expr.types as ir
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import params_of
 from farmhunt.detect.subjects import subjects_for
 from farmhunt.schema import STORE_TABLES
 
@@ -578,16 +579,29 @@ ATTRIBUTE_WORDS = {
 }
 
 
-@analytic("hiring_shared_attribute")
+@dataclass(frozen=True)
+class SharedAttributeParams:
+    attribute: Literal["phone", "payroll_account", "personal_email", "home_address"] = "phone"
+    """The roster attribute compared."""
+    min_workers: int = 2
+    """Workers giving the same value."""
+    household_max: int = 2
+    """A household (one home, at most this many people) sharing it is left out."""
+    ignore_values: tuple[str, ...] = ()
+    """Values that are shared legitimately (a company switchboard number)."""
+
+
+@analytic("hiring_shared_attribute", params=SharedAttributeParams)
 def shared_attribute(ctx: Context, rule: Rule) -> list[Finding]:
     """Workers whose latest roster rows give the same phone, payroll account, personal
     email or home address (``params.attribute``), ``params.min_workers`` or more of
     them. A household (every sharer gives the same home, at most
     ``params.household_max`` people) sharing a phone or an account is left out."""
-    attribute = str(rule.params.get("attribute", "phone"))
-    min_workers = int(rule.params.get("min_workers", 2))
-    household_max = int(rule.params.get("household_max", 2))
-    ignore = {str(v).strip().lower() for v in rule.params.get("ignore_values", [])}
+    p = params_of(rule, SharedAttributeParams)
+    attribute = p.attribute
+    min_workers = p.min_workers
+    household_max = p.household_max
+    ignore = {v.strip().lower() for v in p.ignore_values}
     workers = roster(ctx)
     groups: dict[str, list[RosterRow]] = defaultdict(list)
     for worker in workers.values():
@@ -735,14 +749,20 @@ def _shipment_evidence(s: Shipment) -> dict[str, Any]:
     }
 
 
-@analytic("hiring_ship_away_from_home")
+@dataclass(frozen=True)
+class ShipAwayParams:
+    ignore_addresses: tuple[str, ...] = ()
+    """Ship addresses that are the company's own (offices, IT depots)."""
+
+
+@analytic("hiring_ship_away_from_home", params=ShipAwayParams)
 def ship_away_from_home(ctx: Context, rule: Rule) -> list[Finding]:
     """Workers whose laptop was (to be) shipped to an address that is not their home:
     the roster's ship address, or an assigned laptop's ``shipped_to``, compared with
     every home address the roster ever gave them (normalised, by building)."""
     workers = roster(ctx)
     away: dict[str, list[Shipment]] = defaultdict(list)
-    for s in shipments(ctx, workers, rule.params.get("ignore_addresses", [])):
+    for s in shipments(ctx, workers, params_of(rule, ShipAwayParams).ignore_addresses):
         worker = workers[s.employee_id]
         if not worker.values.get("home_address"):
             continue
@@ -772,15 +792,24 @@ def ship_away_from_home(ctx: Context, rule: Rule) -> list[Finding]:
     return findings
 
 
-@analytic("hiring_shared_ship_address")
+@dataclass(frozen=True)
+class SharedShipParams:
+    min_workers: int = 2
+    """Different workers' laptops shipped to one place."""
+    ignore_addresses: tuple[str, ...] = ()
+    """Ship addresses that are the company's own (offices, IT depots)."""
+
+
+@analytic("hiring_shared_ship_address", params=SharedShipParams)
 def shared_ship_address(ctx: Context, rule: Rule) -> list[Finding]:
     """Laptops of ``params.min_workers`` or more different workers shipped to one place
     that is not the home of the worker it is flagged for. People living together (the
     place is home to each of them) are not flagged."""
-    min_workers = int(rule.params.get("min_workers", 2))
+    p = params_of(rule, SharedShipParams)
+    min_workers = p.min_workers
     workers = roster(ctx)
     by_place: dict[str, list[Shipment]] = defaultdict(list)
-    for s in shipments(ctx, workers, rule.params.get("ignore_addresses", [])):
+    for s in shipments(ctx, workers, p.ignore_addresses):
         by_place[s.key.building].append(s)
     findings = []
     for _place, items in sorted(by_place.items()):
@@ -836,7 +865,13 @@ def shared_ship_address(ctx: Context, rule: Rule) -> list[Finding]:
 # -- VoIP numbers ---------------------------------------------------------------------
 
 
-@analytic("hiring_voip_phone")
+@dataclass(frozen=True)
+class VoipPhoneParams:
+    line_types: tuple[str, ...] = ()
+    """phone_info line types reported (voip …)."""
+
+
+@analytic("hiring_voip_phone", params=VoipPhoneParams)
 def voip_phone(ctx: Context, rule: Rule) -> list[Finding]:
     """Workers whose current roster phone number is VoIP (``phone_info.is_voip``: by
     libphonenumber's line type or a listed VoIP prefix) or of a line type listed in
@@ -845,7 +880,7 @@ def voip_phone(ctx: Context, rule: Rule) -> list[Finding]:
     if info is None:
         return []
     workers = roster(ctx)
-    line_types = [str(v).lower() for v in rule.params.get("line_types", [])]
+    line_types = [v.lower() for v in params_of(rule, VoipPhoneParams).line_types]
     flagged = info.filter(
         info["is_voip"].fill_null(False)
         | (info["line_type"].lower().isin(line_types) if line_types else ibis.literal(False))
@@ -1006,7 +1041,23 @@ def account_days(ctx: Context, tables: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-@analytic("hiring_managed_device_absent")
+@dataclass(frozen=True)
+class DeviceAbsentParams:
+    min_active_days: int = 3
+    """Days of account activity with no managed laptop reporting."""
+    grace_days: float = 7.0
+    """Days after the hire or ship date that do not count."""
+    min_fleet_coverage: float = 0.6
+    """Share of active workers' laptops that must report before the rule speaks."""
+    min_fleet_devices: int = 3
+    """Reporting laptops needed before the rule speaks."""
+    include_unassigned: bool = False
+    """Also report workers with no laptop assigned in the inventory."""
+    activity_tables: tuple[str, ...] = ("authentication", "api_activity")
+    """Tables whose events are account activity."""
+
+
+@analytic("hiring_managed_device_absent", params=DeviceAbsentParams)
 def managed_device_absent(ctx: Context, rule: Rule) -> list[Finding]:
     """Workers whose account is in daily use while no laptop assigned to them ever
     reports in endpoint telemetry (the impostor works from a personal device).
@@ -1015,13 +1066,13 @@ def managed_device_absent(ctx: Context, rule: Rule) -> list[Finding]:
     the active workers' laptops report, else the rule says nothing. Days before the
     hire date or the ship date plus ``grace_days`` do not count.
     """
-    p = rule.params
-    min_days = int(p.get("min_active_days", 3))
-    grace = timedelta(days=float(p.get("grace_days", 7)))
-    min_coverage = float(p.get("min_fleet_coverage", 0.6))
-    min_fleet = int(p.get("min_fleet_devices", 3))
-    include_unassigned = bool(p.get("include_unassigned", False))
-    tables = [str(t) for t in p.get("activity_tables", ["authentication", "api_activity"])]
+    p = params_of(rule, DeviceAbsentParams)
+    min_days = p.min_active_days
+    grace = timedelta(days=p.grace_days)
+    min_coverage = p.min_fleet_coverage
+    min_fleet = p.min_fleet_devices
+    include_unassigned = p.include_unassigned
+    tables = list(p.activity_tables)
     workers = roster(ctx)
     if not workers:
         return []

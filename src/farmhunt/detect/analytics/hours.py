@@ -47,7 +47,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import ibis
@@ -60,17 +60,16 @@ from farmhunt.detect.analytics.identity import (
     drop,
     materialize,
     narrow,
-    param,
     plural,
     roster,
     sign_ins,
-    str_list,
     subject_of,
     travel_table,
     with_worker,
 )
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import params_of
 
 DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
     {"table": "authentication", "identifiers": list(SIGN_IN_IDENTIFIERS)},
@@ -159,8 +158,9 @@ def _in_window(hour: float, start: float, end: float) -> bool:
 
 def _activity(ctx: Context, sources: Iterable[dict[str, Any]], rule: Rule) -> list[ir.Table]:
     """(worker_id, time, uid, table) of every attributed event, one relation per source."""
-    logon_types = [int(x) for x in param(rule, "logon_types", [2, 7, 10, 11])]
-    system_users = str_list(rule, "system_users", ("system", "local service", "network service"))
+    p = params_of(rule, HoursParams)
+    logon_types = list(p.logon_types)
+    system_users = list(p.system_users)
     system = "(^|\\\\)(" + "|".join(re.escape(u.lower()) for u in system_users) + ")$"
     parts = []
     for source in sources:
@@ -192,7 +192,7 @@ def _activity(ctx: Context, sources: Iterable[dict[str, Any]], rule: Rule) -> li
 def _away_days(ctx: Context, rule: Rule, people: dict[str, Person]) -> ir.Table | None:
     """(worker_id, day) a worker was abroad: a sign-in from another country, from a
     network whose location is the person's."""
-    skip = str_list(rule, "away_skip_kinds", ("vpn", "hosting", "cloud", "corporate", "venue"))
+    skip = list(params_of(rule, HoursParams).away_skip_kinds)
     homes = [{"__hw": p.worker_id, "__hc": p.country} for p in people.values() if p.country]
     if not homes:
         return None
@@ -220,7 +220,8 @@ SHAPE_PARAMS = (
 def shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
     """Every worker's hours, ready to fit; and the events of their outside days (for
     event ids). Rules with the same :data:`SHAPE_PARAMS` share one computation."""
-    key = "hours:" + json.dumps({k: rule.params.get(k) for k in SHAPE_PARAMS}, sort_keys=True)
+    p = params_of(rule, HoursParams)
+    key = "hours:" + json.dumps({k: getattr(p, k) for k in SHAPE_PARAMS}, sort_keys=True)
     if key not in ctx.memo:
         found = _shapes(ctx, rule)
         events = found[1]
@@ -236,7 +237,7 @@ def shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
 
 def _shapes(ctx: Context, rule: Rule) -> tuple[list[Shape], ir.Table | None]:
     people = roster(ctx)
-    sources = param(rule, "sources", list(DEFAULT_SOURCES))
+    sources = params_of(rule, HoursParams).sources
     activity = _activity(ctx, sources, rule)
     if not activity:
         return [], None
@@ -306,10 +307,11 @@ def _fit(
 ) -> tuple[list[Shape], ir.Table]:
     """The hours of every worker from their events ``a`` (with day, UTC and local hour),
     and their outside days' events (a table of their own: ``a`` is dropped after)."""
-    work_start = float(param(rule, "work_start", 8))
-    work_end = float(param(rule, "work_end", 19))
-    margin = float(param(rule, "margin_hours", 1))
-    per_day = int(param(rule, "min_outside_per_day", 2))
+    p = params_of(rule, HoursParams)
+    work_start = p.work_start
+    work_end = p.work_end
+    margin = p.margin_hours
+    per_day = p.min_outside_per_day
     buckets = a.group_by(["worker_id", "day", "utc_hour", "local_hour"]).aggregate(
         first=a.time.min(), last=a.time.max()
     )
@@ -400,10 +402,11 @@ class Fit:
 
 
 def fit_offset(shape: Shape, rule: Rule) -> Fit | None:
-    work_start = float(param(rule, "work_start", 8))
-    work_end = float(param(rule, "work_end", 19))
-    night_start = float(param(rule, "night_start", 21))
-    night_end = float(param(rule, "night_end", 7))
+    p = params_of(rule, HoursParams)
+    work_start = p.work_start
+    work_end = p.work_end
+    night_start = p.night_start
+    night_end = p.night_end
     total_out = sum(shape.outside_utc)
     if total_out == 0 or shape.hours == 0:
         return None
@@ -467,18 +470,61 @@ def _hours_text(counts: list[int], threshold: int) -> str:
     return ", ".join(runs)
 
 
-@analytic("foreign_working_hours")
+@dataclass(frozen=True)
+class HoursParams:
+    profile: Literal["elsewhere", "night"] = "elsewhere"
+    """``elsewhere``: hours that fit another time zone; ``night``: a night shift at home."""
+    sources: tuple[dict[str, Any], ...] = DEFAULT_SOURCES
+    """Activity read: each ``{table:, identifiers: [columns naming the person]}``."""
+    logon_types: tuple[int, ...] = (2, 7, 10, 11)
+    """Windows logon types that are a person at the keyboard (interactive, unlock, RDP)."""
+    system_users: tuple[str, ...] = ("system", "local service", "network service")
+    """Service accounts whose activity is not a person's."""
+    work_start: float = 8.0
+    """Start of the working day, local hour."""
+    work_end: float = 19.0
+    """End of the working day, local hour."""
+    margin_hours: float = 1.0
+    """Hours either side of the working day that still count as inside it."""
+    min_outside_per_day: int = 2
+    """Hours outside the working day that make a day an outside day."""
+    min_active_days: int = 5
+    """Active days a worker needs before their hours are judged."""
+    min_active_hours: int = 20
+    """Active hours a worker needs before their hours are judged."""
+    min_outside_days: int = 3
+    """Outside days a worker needs."""
+    min_outside_share: float = 0.3
+    """Share of active hours outside the working day a worker needs."""
+    min_outside_hours: int = 5
+    """Active hours outside the working day a worker needs."""
+    min_fit: float = 0.7
+    """Share of active hours the fitted zone's working day must hold."""
+    min_gap_hours: float = 5.0
+    """Hours between the fitted zone and the roster's zone."""
+    night_start: float = 21.0
+    """Start of the night, local hour (``profile: night``)."""
+    night_end: float = 7.0
+    """End of the night, local hour (``profile: night``)."""
+    night_share: float = 0.9
+    """Share of active hours at night that is a night shift (``profile: night``)."""
+    away_skip_kinds: tuple[str, ...] = ("vpn", "hosting", "cloud", "corporate", "venue")
+    """ip_info kinds whose sign-ins do not show a worker abroad."""
+
+
+@analytic("foreign_working_hours", params=HoursParams)
 def foreign_working_hours(ctx: Context, rule: Rule) -> list[Finding]:
     """Workers whose active hours fit a time zone far from the roster's (see module)."""
-    profile = str(param(rule, "profile", "elsewhere"))
-    min_days = int(param(rule, "min_active_days", 5))
-    min_hours = int(param(rule, "min_active_hours", 20))
-    min_outside_days = int(param(rule, "min_outside_days", 3))
-    min_outside_share = float(param(rule, "min_outside_share", 0.3))
-    min_outside_hours = int(param(rule, "min_outside_hours", 5))
-    min_fit = float(param(rule, "min_fit", 0.7))
-    min_gap = float(param(rule, "min_gap_hours", 5))
-    night_share = float(param(rule, "night_share", 0.9))
+    p = params_of(rule, HoursParams)
+    profile = p.profile
+    min_days = p.min_active_days
+    min_hours = p.min_active_hours
+    min_outside_days = p.min_outside_days
+    min_outside_share = p.min_outside_share
+    min_outside_hours = p.min_outside_hours
+    min_fit = p.min_fit
+    min_gap = p.min_gap_hours
+    night_share = p.night_share
 
     found, events = shapes(ctx, rule)
     chosen: list[tuple[Shape, Fit]] = []
@@ -532,14 +578,14 @@ def foreign_working_hours(ctx: Context, rule: Rule) -> list[Finding]:
         like = zone_like(fit.offset, middle)
         zone = person.timezone or "?"
         hours_local = _hours_text(shape.roster_local, max(2, shape.active_days // 4))
-        start, end = int(param(rule, "work_start", 8)), int(param(rule, "work_end", 19))
+        start, end = int(p.work_start), int(p.work_end)
         if profile == "night":
             explanation = (
                 f"{subject} is active at night in the roster's zone {zone} "
                 f"({offset_text(shape.roster_offset)}): {round(100 * fit.night_share)}% of "
                 f"{plural(shape.hours, 'active hour')} on {plural(shape.active_days, 'day')} fall "
-                f"between {int(param(rule, 'night_start', 21)):02d}:00 and "
-                f"{int(param(rule, 'night_end', 7)):02d}:00 local (active {hours_local}). "
+                f"between {int(p.night_start):02d}:00 and "
+                f"{int(p.night_end):02d}:00 local (active {hours_local}). "
                 f"That is a night shift, or a working day at {offset_text(fit.offset)}"
                 + (f" ({like}-like)" if like else "")
                 + ": confirm the shift with HR."

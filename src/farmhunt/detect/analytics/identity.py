@@ -19,16 +19,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 import ibis
 import ibis.expr.types as ir
-from sigma.types import SigmaCIDRExpression
 
+from farmhunt.detect.allowlist import ignored_ip_expr
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
-from farmhunt.detect.sigma_ibis import fold_or
+from farmhunt.detect.params import params_of
 from farmhunt.detect.windows import distinct_in_range
 
 NOT_PUBLIC = (
@@ -47,21 +47,6 @@ SIGN_IN_IDENTIFIERS = ("user.email_addr", "user.name", "user.uid", "actor.user.e
 
 ACTOR_IDENTIFIERS = ("actor.user.email_addr", "actor.user.name", "actor.user.uid")
 """Columns of SaaS tables (``api_activity``, ``file_hosting_activity``) naming the actor."""
-
-
-# -- parameters -------------------------------------------------------------------------
-
-
-def param(rule: Rule, name: str, default: Any) -> Any:
-    """A rule parameter; ``default`` only stands in when the rule file leaves it out."""
-    return rule.params.get(name, default)
-
-
-def str_list(rule: Rule, name: str, default: Sequence[str] = ()) -> list[str]:
-    value = rule.params.get(name, list(default))
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value or []]
 
 
 def shared(
@@ -251,23 +236,6 @@ def subject_of(person: Person | None, fallback: str) -> tuple[str, str]:
 # -- allow-lists from the settings -----------------------------------------------------------
 
 
-def allow(ctx: Context) -> Any:
-    return getattr(ctx.settings, "allow", None)
-
-
-def ignored_ip(ctx: Context, ip: ir.StringValue) -> ir.BooleanValue:
-    """Whether an address is in ``allow.ignore_ips`` (as address prefixes: every engine
-    can compare those)."""
-    networks = tuple(getattr(allow(ctx), "ignore_ips", ()) or ())
-    parts: list[ir.BooleanValue] = []
-    for network in networks:
-        for prefix in SigmaCIDRExpression(str(network)).expand(wildcard="*"):
-            parts.append(ip.startswith(prefix[:-1]) if prefix.endswith("*") else ip == prefix)
-    if not parts:
-        return ibis.literal(False)
-    return fold_or(parts).fill_null(False)
-
-
 @dataclass(frozen=True)
 class Trip:
     worker_id: str
@@ -280,8 +248,8 @@ def trips(ctx: Context, people: dict[str, Person]) -> list[Trip]:
     """``allow.travel`` entries, each resolved to a worker id (by id or roster email)."""
     by_email = {p.email.lower(): p.worker_id for p in people.values() if p.email}
     out = []
-    for entry in getattr(allow(ctx), "travel", ()) or ():
-        key = str(entry.worker)
+    for entry in ctx.settings.allow.travel:
+        key = entry.worker
         worker = key if key in people else by_email.get(key.lower())
         if worker is not None:
             out.append(Trip(worker, entry.country.upper(), entry.start, entry.end))
@@ -347,7 +315,7 @@ def classified(ctx: Context, t: ir.Table, ip_column: str) -> ir.Table:
         __reason=j.__i_reason,
     )
     j = j.drop(*[c for c in j.columns if c.startswith("__i_")])
-    return j.filter(~ignored_ip(ctx, j.__ip))
+    return j.filter(~ignored_ip_expr(ctx.settings, j.__ip))
 
 
 def special_kind(ip: ir.StringValue) -> ir.StringValue:
@@ -483,7 +451,27 @@ def percent(share: float) -> str:
 # -- VPN, hosting and proxy sign-ins ------------------------------------------------------------
 
 
-@analytic("vpn_sign_ins")
+@dataclass(frozen=True)
+class VpnSignInParams:
+    tier: Literal["strong", "weak"] = "strong"
+    """``strong``: mostly, or often through several exits; ``weak``: now and then."""
+    kinds: tuple[str, ...] = ("vpn", "hosting", "cloud")
+    """ip_info kinds counted as an anonymising exit."""
+    min_sign_ins: int = 10
+    """Sign-ins a worker needs before a share means anything."""
+    min_vpn_sign_ins: int = 3
+    """Sign-ins through such exits the weak tier needs."""
+    min_share: float = 0.05
+    """Share of sign-ins through such exits the weak tier needs."""
+    strong_share: float = 0.75
+    """Share of sign-ins through such exits that is "mostly"."""
+    mixed_share: float = 0.3
+    """Share that is "often" when spread over ``min_exits`` addresses."""
+    min_exits: int = 2
+    """Distinct exit addresses of the "often, through several" case."""
+
+
+@analytic("vpn_sign_ins", params=VpnSignInParams)
 def vpn_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
     """Per worker: how many sign-ins came through VPN, hosting or cloud exits (ip_info
     kind, or the IdP's own proxy flag), their share, and through how many providers.
@@ -494,14 +482,15 @@ def vpn_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
     the rest who use one at all (at least ``min_vpn_sign_ins`` and ``min_share``): the
     consumer-VPN profile, one exit now and then.
     """
-    kinds = str_list(rule, "kinds", ("vpn", "hosting", "cloud"))
-    tier = str(param(rule, "tier", "strong"))
-    min_total = int(param(rule, "min_sign_ins", 10))
-    min_vpn = int(param(rule, "min_vpn_sign_ins", 3))
-    min_share = float(param(rule, "min_share", 0.05))
-    strong_share = float(param(rule, "strong_share", 0.75))
-    mixed_share = float(param(rule, "mixed_share", 0.3))
-    min_exits = int(param(rule, "min_exits", 2))
+    p = params_of(rule, VpnSignInParams)
+    kinds = list(p.kinds)
+    tier = p.tier
+    min_total = p.min_sign_ins
+    min_vpn = p.min_vpn_sign_ins
+    min_share = p.min_share
+    strong_share = p.strong_share
+    mixed_share = p.mixed_share
+    min_exits = p.min_exits
 
     s = sign_ins(ctx)
     s = s.mutate(
@@ -606,7 +595,21 @@ def vpn_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
 # -- countries the roster does not expect -------------------------------------------------------
 
 
-@analytic("foreign_sign_ins")
+@dataclass(frozen=True)
+class ForeignSignInParams:
+    skip_kinds: tuple[str, ...] = ("vpn", "hosting", "cloud", "corporate", "venue")
+    """ip_info kinds whose location says nothing about where the person is."""
+    countries: tuple[str, ...] = ()
+    """Only these countries (ISO codes); empty: any country but the worker's."""
+    exclude_countries: tuple[str, ...] = ()
+    """Countries left to another rule."""
+    min_sign_ins: int = 1
+    """Sign-ins from the foreign country a worker needs."""
+    min_days: int = 1
+    """Distinct days with such sign-ins a worker needs."""
+
+
+@analytic("foreign_sign_ins", params=ForeignSignInParams)
 def foreign_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
     """Per worker: sign-ins from a country other than the roster's ``work_country``.
 
@@ -616,11 +619,12 @@ def foreign_sign_ins(ctx: Context, rule: Rule) -> list[Finding]:
     ``allow.travel`` entry. ``countries`` limits the rule to those countries (the
     operators' own networks); ``exclude_countries`` leaves them to another rule.
     """
-    skip = str_list(rule, "skip_kinds", ("vpn", "hosting", "cloud", "corporate", "venue"))
-    only = {c.upper() for c in str_list(rule, "countries")}
-    exclude = {c.upper() for c in str_list(rule, "exclude_countries")}
-    min_sign_ins = int(param(rule, "min_sign_ins", 1))
-    min_days = int(param(rule, "min_days", 1))
+    p = params_of(rule, ForeignSignInParams)
+    skip = list(p.skip_kinds)
+    only = {c.upper() for c in p.countries}
+    exclude = {c.upper() for c in p.exclude_countries}
+    min_sign_ins = p.min_sign_ins
+    min_days = p.min_days
 
     people = roster(ctx)
     homes = [{"__hw": p.worker_id, "__hc": p.country} for p in people.values() if p.country]
@@ -760,19 +764,34 @@ def located_sign_ins(ctx: Context, skip: Sequence[str]) -> ir.Table:
     )
 
 
-@analytic("impossible_travel")
+LOCATIONLESS_KINDS = ("vpn", "hosting", "cloud", "mobile", "corporate", "venue", "business")
+"""ip_info kinds whose location is not where the person is (exits, carrier NAT, offices)."""
+
+
+@dataclass(frozen=True)
+class TravelParams:
+    skip_kinds: tuple[str, ...] = LOCATIONLESS_KINDS
+    """ip_info kinds left out: their location is not where the person is."""
+    max_kmh: float = 900.0
+    """Fastest believable travel between two sign-ins (an airliner's cruising speed)."""
+    min_km: float = 500.0
+    """Closer hops are geolocation noise."""
+    min_hops: int = 1
+    """Impossible hops an account needs."""
+
+
+@analytic("impossible_travel", params=TravelParams)
 def impossible_travel(ctx: Context, rule: Rule) -> list[Finding]:
     """Consecutive sign-ins of one account further apart than anyone can travel in the
     time between them (``max_kmh``), at least ``min_km`` apart (closer hops are
     geolocation noise). Only sign-ins with the IdP's coordinates from networks whose
     location is the person's (``skip_kinds`` leaves out VPN, hosting, cloud, mobile,
     corporate, venue and transit/enterprise networks) are compared."""
-    skip = str_list(
-        rule, "skip_kinds", ("vpn", "hosting", "cloud", "mobile", "corporate", "venue", "business")
-    )
-    max_kmh = float(param(rule, "max_kmh", 900))
-    min_km = float(param(rule, "min_km", 500))
-    min_hops = int(param(rule, "min_hops", 1))
+    p = params_of(rule, TravelParams)
+    skip = list(p.skip_kinds)
+    max_kmh = p.max_kmh
+    min_km = p.min_km
+    min_hops = p.min_hops
 
     s = located_sign_ins(ctx, skip)
     # one row per (account, second): IdPs log several events of one sign-in at one time
@@ -982,7 +1001,19 @@ def country_counts(a: ir.Table, seconds: int) -> ir.Table:
     return distinct_in_range(a, keys=["who"], order="time", value="country", seconds=seconds)
 
 
-@analytic("countries_within_hours")
+@dataclass(frozen=True)
+class CountriesWithinHoursParams:
+    skip_kinds: tuple[str, ...] = LOCATIONLESS_KINDS
+    """ip_info kinds left out: their location is not where the person is."""
+    window_hours: float = 8.0
+    """Length of the sliding window."""
+    min_countries: int = 2
+    """Distinct countries within one window."""
+    require_return: bool = False
+    """Only report a return to the first country (X, then Y, then X again)."""
+
+
+@analytic("countries_within_hours", params=CountriesWithinHoursParams)
 def countries_within_hours(ctx: Context, rule: Rule) -> list[Finding]:
     """One account active from ``min_countries`` countries within ``window_hours`` (a
     value count of countries per account over a sliding window), counting sign-ins, git
@@ -990,12 +1021,11 @@ def countries_within_hours(ctx: Context, rule: Rule) -> list[Finding]:
     first country within the window (X, then Y, then X again): two people on one account
     rather than one person on a trip. Networks whose country is not the person's
     (``skip_kinds``) are left out."""
-    skip = str_list(
-        rule, "skip_kinds", ("vpn", "hosting", "cloud", "mobile", "corporate", "venue", "business")
-    )
-    hours = float(param(rule, "window_hours", 8))
-    min_countries = int(param(rule, "min_countries", 2))
-    require_return = bool(param(rule, "require_return", False))
+    p = params_of(rule, CountriesWithinHoursParams)
+    skip = list(p.skip_kinds)
+    hours = p.window_hours
+    min_countries = p.min_countries
+    require_return = p.require_return
 
     a = activity_places(ctx)
     a = a.filter(a.country.notnull() & a.agree & ~a.kind.isin(skip) & ~a.is_proxy)

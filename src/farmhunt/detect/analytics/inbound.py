@@ -24,6 +24,7 @@ around a real session say the port is exposed.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -35,16 +36,15 @@ from farmhunt.detect.analytics.identity import (
     classified,
     iso,
     narrow,
-    param,
     plural,
     roster,
     span,
     special_kind,
-    str_list,
     uids_of,
 )
 from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import params_of
 from farmhunt.detect.subjects import subject_type as subject_type_of
 
 INBOUND, OUTBOUND, LATERAL = 1, 2, 3
@@ -79,16 +79,25 @@ def _dst_kind(ctx: Context, t: ir.Table) -> ir.Table:
     return j.drop("__d_ip", "__d_kind")
 
 
-@analytic("inbound_rdp_from_outside")
+@dataclass(frozen=True)
+class InboundRdpParams:
+    ports: tuple[int, ...] = (3389,)
+    """Destination ports of an RDP session."""
+    inside_kinds: tuple[str, ...] = ("corporate",)
+    """ip_info kinds that are the company's own (besides private and special ranges)."""
+
+
+@analytic("inbound_rdp_from_outside", params=InboundRdpParams)
 def inbound_rdp_from_outside(ctx: Context, rule: Rule) -> list[Finding]:
     """RDP sessions (``ports``) into company hosts from addresses on the Internet that
     are not the company's own (``inside_kinds``), as the network sees them
     (``network_activity``: Zeek conn at the VPN concentrator or the perimeter, Sysmon
     network events). The sessions the laptop logs itself (RDP events) are the endpoint
     rules' (endpoint.inbound_rdp_session)."""
-    inside = str_list(rule, "inside_kinds", ("corporate",))
+    p = params_of(rule, InboundRdpParams)
+    inside = list(p.inside_kinds)
     ours = [*NOT_PUBLIC, *inside]
-    ports = [int(p) for p in param(rule, "ports", [3389])]
+    ports = list(p.ports)
     net = ctx.table("network_activity")
     net = narrow(
         net,

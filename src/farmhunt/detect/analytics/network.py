@@ -35,16 +35,15 @@ from farmhunt.detect.analytics.identity import (
     iso,
     materialize,
     narrow,
-    param,
     plural,
     roster,
     span,
-    str_list,
     uids_of,
 )
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
 from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.detect.params import NoParams, params_of
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type as subject_type_of
 from farmhunt.reference import remote_access_tools
@@ -124,13 +123,26 @@ def _ignored(domain: str, ignore: Iterable[str], prefixes: Iterable[str]) -> boo
     return any(bare.startswith(p.lower()) for p in prefixes)
 
 
+@dataclass(frozen=True)
+class RemoteAccessTrafficParams:
+    ignore_domains: tuple[str, ...] = ()
+    """Catalog domains (and their subdomains) that generic software uses too."""
+    ignore_prefixes: tuple[str, ...] = ()
+    """Catalog domains starting with these are left out."""
+    ignore_names: tuple[str, ...] = ()
+    """Names under a tool's wildcard domain that other software uses too."""
+    include_websites: bool = False
+    """Also report visits to the tools' websites (not only their infrastructure)."""
+
+
 def remote_access_domains(ctx: Context, rule: Rule) -> list[DomainPattern]:
     """The domains of the remote-control tools (the LOLRMM catalog narrowed to tools that
     let someone drive a computer, :func:`~farmhunt.detect.catalogs.remote_control_tools`),
     less the approved families' (``allow.remote_tools``) and the generic ones (rule
     parameters ``ignore_domains``, ``ignore_prefixes``)."""
-    ignore = str_list(rule, "ignore_domains")
-    prefixes = str_list(rule, "ignore_prefixes")
+    p = params_of(rule, RemoteAccessTrafficParams)
+    ignore = list(p.ignore_domains)
+    prefixes = list(p.ignore_prefixes)
     family_of = {n.lower(): f.name for f in remote_control_tools() for n in f.names}
     approved = {n.lower() for f in approved_remote_control_tools(ctx.settings) for n in f.names}
     approved_domains = {
@@ -200,19 +212,20 @@ NETWORK_SOURCES = (
 )
 
 
-@analytic("remote_access_traffic")
+@analytic("remote_access_traffic", params=RemoteAccessTrafficParams)
 def remote_access_traffic(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts (or VPN addresses) that looked up or reached remote-access infrastructure."""
     patterns = remote_access_domains(ctx, rule)
-    include_websites = bool(param(rule, "include_websites", False))
+    p = params_of(rule, RemoteAccessTrafficParams)
+    include_websites = p.include_websites
     # names under a tool's wildcard that other software uses too (ignore_names)
-    skip = sorted({n.lower().rstrip(".") for n in str_list(rule, "ignore_names")})
+    skip = sorted({n.lower().rstrip(".") for n in p.ignore_names})
     return _domain_traffic(
         ctx, rule, patterns, include_websites, "remote-access infrastructure", skip
     )
 
 
-@analytic("indicator_domain_traffic")
+@analytic("indicator_domain_traffic", params=NoParams)
 def indicator_domain_traffic(ctx: Context, rule: Rule) -> list[Finding]:
     """Hosts (or VPN addresses) that looked up or reached a domain of the analyst's
     ``domains.txt``; each name is shown with the list line that names it."""
