@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from farmhunt.detect.testing import connection_with
-from farmhunt.score.clusters import find_clusters, normalize_address, shared_attributes
+from farmhunt.enrich.facts.addresses import address_text
+from farmhunt.enrich.facts.contacts import payroll_key
+from farmhunt.score.clusters import find_clusters, shared_attributes
 from farmhunt.score.model import ScoringModel
 
 MODEL = ScoringModel()
@@ -43,9 +45,7 @@ def _con(
 
 
 def test_address_normalisation() -> None:
-    assert normalize_address("12 Oak Street, Apt #4, Phoenix") == normalize_address(
-        "12 oak st apt 4 phoenix"
-    )
+    assert address_text("12 Oak Street, Apt #4, Phoenix") == address_text("12 oak st apt 4 phoenix")
 
 
 def test_farm_found_whole_household_and_office_not_farms() -> None:
@@ -81,7 +81,9 @@ def test_a_value_many_workers_share_weighs_little() -> None:
         w["payroll_account"] = "shared-payroll-vendor"
     workers[40]["payroll_account"] = workers[41]["payroll_account"] = "rare-account"
     attributes = {a.value: a for a in shared_attributes(_con(workers, [], {}), MODEL)}  # type: ignore[arg-type]
-    assert attributes["rare-account"].weight > 3 * attributes["shared-payroll-vendor"].weight
+    rare, vendor = payroll_key("rare-account"), payroll_key("shared-payroll-vendor")
+    assert rare is not None and vendor is not None
+    assert attributes[rare].weight > 3 * attributes[vendor].weight
 
 
 def _endpoint_rows(ids: dict[int, dict[str, dict[str, str]]]) -> list[dict[str, object]]:
@@ -136,3 +138,30 @@ def test_laptops_on_one_router_are_a_farm_a_couple_on_theirs_a_household() -> No
     assert ssid.kind == "wifi_ssid" and ssid.weight < MODEL.min_link
     farms = {tuple(c.members) for c in find_clusters(attributes, MODEL) if c.farm_strength > 0}
     assert farms == {("E1", "E2"), ("E3", "E4"), ("E10", "E9")}
+
+
+def test_one_address_spelled_two_ways_links_the_farm_as_the_hiring_rule_does() -> None:
+    """The hiring rule took these for one place and the clusterer did not (``tx`` against
+    ``texas``): the farm was flagged per hire but its workers were never linked."""
+    workers = [_worker(i, f"{i} Main St, Town") for i in range(30)]
+    workers[1]["ship_address"] = "123 Main Street, Apt 4, Austin, TX 78701"
+    workers[2]["ship_address"] = "123 Main St #4 Austin Texas 78701"
+    attributes = shared_attributes(_con(workers, [], {}), MODEL)  # type: ignore[arg-type]
+    (shared,) = [a for a in attributes if a.kind == "ship_address"]
+    assert shared.workers == {"E1", "E2"}
+    assert [c.members for c in find_clusters(attributes, MODEL)] == [["E1", "E2"]]
+
+
+def test_payroll_and_phone_written_differently_are_one_value() -> None:
+    """Payroll accounts with and without separators and phone numbers with different
+    punctuation (no E.164 form given) link their workers, as the hiring rules count them."""
+    workers = [_worker(i, f"{i} Main St, Town") for i in range(30)]
+    workers[3]["payroll_account"] = "DE89 3704 0044 0532 0130 00"
+    workers[4]["payroll_account"] = "de89370400440532013000"
+    for i, phone in ((5, "(415) 555-0199"), (6, "415.555.0199")):
+        workers[i]["phone_e164"] = None
+        workers[i]["phone"] = phone
+    attributes = shared_attributes(_con(workers, [], {}), MODEL)  # type: ignore[arg-type]
+    linked = {a.kind: a.workers for a in attributes}
+    assert linked["payroll_account"] == {"E3", "E4"}
+    assert linked["phone"] == {"E5", "E6"}

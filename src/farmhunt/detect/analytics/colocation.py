@@ -37,17 +37,16 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     Person,
     activity_places,
-    iso,
     param,
     plural,
     roster,
-    span,
     str_list,
     subject_of,
     uids_of,
 )
 from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
+from farmhunt.enrich.facts.times import iso, span
 
 ABBREVIATIONS = {
     "street": "st",

@@ -18,7 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import ibis
@@ -30,6 +30,9 @@ from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.windows import distinct_in_range
+from farmhunt.enrich.facts.identifiers import unambiguous_links
+from farmhunt.enrich.facts.roster import latest_roster
+from farmhunt.enrich.facts.times import iso, span
 
 NOT_PUBLIC = (
     "private",
@@ -120,14 +123,7 @@ def links(ctx: Context) -> ir.Table:
 
 
 def _links(ctx: Context) -> ir.Table:
-    wl = ctx.table("worker_links")
-    known = wl.filter(wl.worker_id.notnull() & wl.identifier.notnull())
-    return (
-        known.group_by(identifier=known.identifier)
-        .aggregate(worker_id=known.worker_id.min(), __n=known.worker_id.nunique())
-        .filter(lambda t: t.__n == 1)
-        .select("identifier", "worker_id")
-    )
+    return unambiguous_links(ctx.table("worker_links"))
 
 
 def with_worker(ctx: Context, t: ir.Table, columns: Iterable[str]) -> ir.Table:
@@ -183,15 +179,8 @@ class Person:
 
 
 def roster_table(ctx: Context) -> ir.Table:
-    """The latest roster row of every worker (by ``time`` per ``employee_id``)."""
-    w = ctx.table("workers")
-    w = w.filter(w.employee_id.notnull())
-    ranked = w.mutate(
-        __rn=ibis.row_number().over(
-            group_by=w.employee_id, order_by=[ibis.desc(w.time), ibis.desc(w["metadata.uid"])]
-        )
-    )
-    return ranked.filter(ranked.__rn == 0).drop("__rn")
+    """The latest roster row of every worker (:mod:`farmhunt.enrich.facts.roster`)."""
+    return latest_roster(ctx.table("workers"))
 
 
 def roster(ctx: Context) -> dict[str, Person]:
@@ -458,18 +447,6 @@ def uids_of(
         if row["uid"]:
             out[row["__k"]].append(row["uid"])
     return out
-
-
-def iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (datetime, date)) else value
-
-
-def span(first: datetime | None, last: datetime | None) -> str:
-    if first is None:
-        return ""
-    if last is None or last == first:
-        return f"{first:%Y-%m-%d %H:%M} UTC"
-    return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

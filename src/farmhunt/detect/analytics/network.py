@@ -32,13 +32,11 @@ import ibis.expr.types as ir
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     drop,
-    iso,
     materialize,
     narrow,
     param,
     plural,
     roster,
-    span,
     str_list,
     uids_of,
 )
@@ -47,6 +45,7 @@ from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type as subject_type_of
+from farmhunt.enrich.facts.times import iso, span
 from farmhunt.reference import remote_access_tools
 
 HOST_COLUMNS = ("device.hostname", "src_endpoint.hostname", "src_endpoint.ip")
