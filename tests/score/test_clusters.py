@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from farmhunt.detect.engine import make_context, run_rules
+from farmhunt.detect.loader import RuleSet, load_rules
 from farmhunt.detect.testing import connection_with
 from farmhunt.enrich.facts.addresses import address_text
 from farmhunt.enrich.facts.contacts import payroll_key
@@ -11,6 +13,7 @@ from farmhunt.score.clusters import find_clusters, shared_attributes
 from farmhunt.score.model import ScoringModel
 
 MODEL = ScoringModel()
+RULES = load_rules()
 
 
 def _worker(
@@ -165,3 +168,23 @@ def test_payroll_and_phone_written_differently_are_one_value() -> None:
     linked = {a.kind: a.workers for a in attributes}
     assert linked["payroll_account"] == {"E3", "E4"}
     assert linked["phone"] == {"E5", "E6"}
+
+
+def test_the_hiring_rules_and_the_clusterer_see_the_same_shared_values() -> None:
+    """One normaliser for both: what a hiring rule counts as one phone number or payroll
+    account is what links the workers in a candidate farm."""
+    workers = [_worker(i, f"{i} Main St, Town") for i in range(30)]
+    workers[3]["payroll_account"] = "DE89 3704 0044 0532 0130 00"
+    workers[4]["payroll_account"] = "de89-3704-0044-0532-0130-00"
+    for i, phone in ((5, "(415) 555-0199"), (6, "415.555.0199")):
+        workers[i]["phone_e164"] = None
+        workers[i]["phone"] = phone
+    con = _con(workers, [], {})
+    linked = {a.kind: a.workers for a in shared_attributes(con, MODEL)}  # type: ignore[arg-type]
+    ctx = make_context(con)  # type: ignore[arg-type]
+    for rule_id, kind in (
+        ("hiring.shared_payroll_account", "payroll_account"),
+        ("hiring.shared_phone", "phone"),
+    ):
+        found = run_rules(ctx, RuleSet(rules=[RULES.by_id(rule_id)]))
+        assert {f.worker_id for f in found} == linked[kind]

@@ -17,7 +17,6 @@ inventory rows' ``metadata.uid``.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.subjects import subjects_for
 from farmhunt.enrich.facts.addresses import AddressKey, address_key, same_place
+from farmhunt.enrich.facts.contacts import payroll_key, phone_key
 from farmhunt.enrich.facts.identifiers import WorkerIndex, roster_identifiers
 from farmhunt.enrich.facts.identifiers import worker_of as facts_worker_of
 from farmhunt.enrich.facts.roster import RosterRow, latest_rows, read_roster, row_source
@@ -210,25 +210,18 @@ def _row_evidence(worker: RosterRow, *columns: str) -> dict[str, Any]:
 
 # -- values shared by several hires -----------------------------------------------------
 
-_DIGITS = re.compile(r"\D+")
-
 
 def _attribute_key(attribute: str, row: dict[str, Any], ignore: set[str]) -> str | None:
     if attribute == "phone":
-        e164 = (row.get("phone_e164") or "").strip()
-        if e164:
-            return e164
-        digits = _DIGITS.sub("", row.get("phone") or "")
-        return f"digits:{digits}" if len(digits) >= 7 else None
+        return phone_key(row.get("phone_e164"), row.get("phone"))
     if attribute == "home_address":
         key = address_key(row.get("home_address"))
         return key.building if key else None
-    raw = row.get(attribute)
-    if raw is None:
-        return None
-    text = str(raw).strip().lower()
     if attribute == "payroll_account":
-        text = re.sub(r"[\s\-]+", "", text)
+        text = payroll_key(row.get(attribute))
+    else:
+        raw = row.get(attribute)
+        text = None if raw is None else str(raw).strip().lower()
     if not text or text in ignore:
         return None
     return text
