@@ -276,11 +276,11 @@ def shared_attribute(ctx: Context, rule: Rule) -> list[Finding]:
         shown = _shown(attribute, key, members[0])
         for worker in members:
             others = [m for m in members if m is not worker]
-            names = ", ".join(m.label() for m in others[:5])
+            names = ", ".join(m.described() for m in others[:5])
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             distinct_homes = len({h.building for h in homes if h is not None})
             explanation = (
-                f"{worker.label()} gives the {word} {shown} in the HR roster "
+                f"{worker.described()} gives the {word} {shown} in the HR roster "
                 f"({worker.source or 'latest row'}), as do {names}{more}: "
                 f"{len(members)} different people"
                 + (
@@ -418,7 +418,7 @@ def ship_away_from_home(ctx: Context, rule: Rule) -> list[Finding]:
         worker = workers[employee_id]
         places = sorted({s.address for s in items})
         explanation = (
-            f"{worker.label()}'s laptop went to {'; '.join(places)} "
+            f"{worker.described()}'s laptop went to {'; '.join(places)} "
             f"({'; '.join(sorted({s.where() for s in items}))}), "
             f"not to their home address {worker.values.get('home_address')}."
         )
@@ -459,7 +459,7 @@ def shared_ship_address(ctx: Context, rule: Rule) -> list[Finding]:
             worker = workers[employee_id]
             mine = [s for s in items if s.employee_id == employee_id]
             others = [workers[p] for p in people if p != employee_id]
-            names = ", ".join(o.label() for o in others[:5])
+            names = ", ".join(o.described() for o in others[:5])
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             lives = (
                 f"; it is the home of {', '.join(workers[r].employee_id for r in residents)}"
@@ -467,7 +467,7 @@ def shared_ship_address(ctx: Context, rule: Rule) -> list[Finding]:
                 else "; it is none of their homes"
             )
             explanation = (
-                f"{worker.label()}'s laptop was shipped to {mine[0].address} "
+                f"{worker.described()}'s laptop was shipped to {mine[0].address} "
                 f"({mine[0].where()}), which is not their home "
                 f"({worker.values.get('home_address') or 'no home address'}); laptops of "
                 f"{names}{more} went to the same address{lives}."
@@ -523,7 +523,7 @@ def voip_phone(ctx: Context, rule: Rule) -> list[Finding]:
         why = row.get("reason") or row.get("line_type")
         kind = "a VoIP number" if row.get("is_voip") else f"a {row.get('line_type')} line"
         explanation = (
-            f"{worker.label()} gave the phone number {row['phone']} "
+            f"{worker.described()} gave the phone number {row['phone']} "
             f"({row.get('e164') or 'unparsed'}) in the HR roster ({worker.source or 'roster'}); "
             f"it is {kind}: {why}."
         )
@@ -747,7 +747,7 @@ def managed_device_absent(ctx: Context, rule: Rule) -> list[Finding]:
             or "no laptop assigned in the inventory"
         )
         explanation = (
-            f"{worker.label()} was active on {len(active)} days from {active[0]} to "
+            f"{worker.described()} was active on {len(active)} days from {active[0]} to "
             f"{active[-1]} ({events[worker.employee_id]} sign-ins and SaaS actions), but "
             f"their laptop {names} never appears in endpoint telemetry, which covers "
             f"{reporting} of {fleet} active workers' laptops from {tel_first:%Y-%m-%d} to "

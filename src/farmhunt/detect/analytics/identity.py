@@ -31,7 +31,7 @@ from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.windows import distinct_in_range
 from farmhunt.enrich.facts.identifiers import unambiguous_links
-from farmhunt.enrich.facts.roster import latest_roster
+from farmhunt.enrich.facts.roster import RosterRow, read_roster
 from farmhunt.enrich.facts.times import iso, span
 
 NOT_PUBLIC = (
@@ -161,71 +161,16 @@ def first_of(t: ir.Table, columns: Iterable[str]) -> ir.StringValue:
 # -- the roster ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Person:
-    """What the latest roster row says about a worker."""
-
-    worker_id: str
-    email: str | None
-    name: str | None
-    country: str | None
-    timezone: str | None
-    home_address: str | None
-    row_uid: str | None
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.worker_id})" if self.name else self.worker_id
-
-
-def roster_table(ctx: Context) -> ir.Table:
-    """The latest roster row of every worker (:mod:`farmhunt.enrich.facts.roster`)."""
-    return latest_roster(ctx.table("workers"))
+Person = RosterRow
+"""A worker as the roster gives them (the one roster type: :mod:`farmhunt.enrich.facts.roster`)."""
 
 
 def roster(ctx: Context) -> dict[str, Person]:
     """Latest roster facts per worker id (one small row per person)."""
     if "identity:roster" not in ctx.memo:
-        ctx.memo["identity:roster"] = _roster(ctx)
+        ctx.memo["identity:roster"] = read_roster(ctx.table("workers"))
     people: dict[str, Person] = ctx.memo["identity:roster"]
     return people
-
-
-def _roster(ctx: Context) -> dict[str, Person]:
-    t = roster_table(ctx)
-    rows = (
-        t.select(
-            "employee_id",
-            "email",
-            "full_name",
-            "work_country",
-            "timezone",
-            "home_address",
-            uid=t["metadata.uid"],
-        )
-        .to_pyarrow()
-        .to_pylist()
-    )
-    return {
-        r["employee_id"]: Person(
-            r["employee_id"],
-            r["email"] or None,
-            r["full_name"] or None,
-            country_code(r["work_country"]),
-            r["timezone"] or None,
-            r["home_address"] or None,
-            r["uid"],
-        )
-        for r in rows
-    }
-
-
-def country_code(value: str | None) -> str | None:
-    """An ISO alpha-2 code as given (upper-cased), None for anything else: free-text
-    countries are not compared rather than compared wrongly."""
-    if value and len(value.strip()) == 2 and value.strip().isalpha():
-        return value.strip().upper()
-    return None
 
 
 def subject_of(person: Person | None, fallback: str) -> tuple[str, str]:

@@ -118,9 +118,48 @@ class RosterRow:
     def when(self) -> datetime | None:
         return self.hire_date or self.dated
 
+    @property
+    def worker_id(self) -> str:
+        return self.employee_id
+
+    @property
+    def name(self) -> str | None:
+        return self.full_name or None
+
+    @property
+    def row_uid(self) -> str | None:
+        return self.uid
+
+    @property
+    def country(self) -> str | None:
+        """Where the roster says the worker works, as an ISO alpha-2 code."""
+        return country_code(self.values.get("work_country"))
+
+    @property
+    def timezone(self) -> str | None:
+        return self.values.get("timezone") or None
+
+    @property
+    def home_address(self) -> str | None:
+        return self.values.get("home_address") or None
+
+    @property
     def label(self) -> str:
+        """The worker in a sentence: ``Ann Lee (E1001)``."""
+        return f"{self.name} ({self.worker_id})" if self.name else self.worker_id
+
+    def described(self) -> str:
+        """The worker with their roster email: ``E1001 Ann Lee (ann@example.com)``."""
         name = f" {self.full_name}" if self.full_name else ""
         return f"{self.employee_id}{name} ({self.subject})" if self.email else self.employee_id
+
+
+def country_code(value: str | None) -> str | None:
+    """An ISO alpha-2 code as given (upper-cased), None for anything else: free-text
+    countries are not compared rather than compared wrongly."""
+    if value and len(value.strip()) == 2 and value.strip().isalpha():
+        return value.strip().upper()
+    return None
 
 
 ROSTER_COLUMNS = (
