@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import ibis
 
-from farmhunt.detect.analytics import endpoint
 from farmhunt.detect.analytics import identity as identity_analytics
 from farmhunt.detect.analytics.hiring import roster as hiring_roster
 from farmhunt.detect.engine import make_context
@@ -38,7 +37,6 @@ def test_every_reader_picks_the_same_roster_row() -> None:
     assert {k: r.email for k, r in read_roster(ctx.table("workers")).items()} == by_sql
     assert {k: r.email for k, r in hiring_roster(ctx).items()} == by_sql
     assert {k: p.email for k, p in identity_analytics.roster(ctx).items()} == by_sql
-    assert {k: r["email"] for k, r in endpoint._roster(ctx).items()} == by_sql
 
 
 def test_the_roster_as_of_a_time() -> None:

@@ -39,7 +39,7 @@ from farmhunt.detect.catalogs import approved_remote_control_tools, remote_contr
 from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.windows import distinct_in_range
-from farmhunt.enrich.facts.roster import latest_roster
+from farmhunt.enrich.facts.roster import read_roster
 from farmhunt.enrich.facts.times import day_span, iso
 from farmhunt.reference import video_call_clients
 
@@ -799,13 +799,6 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
     return findings
 
 
-def _roster(ctx: Context) -> dict[str, dict[str, Any]]:
-    """The latest roster row per worker: employee_id → {timezone, email, …}."""
-    w = latest_roster(ctx.table("workers"))
-    rows = _fetch(w.select("employee_id", "time", "timezone", "email", uid=w["metadata.uid"]))
-    return {row["employee_id"]: row for row in rows}
-
-
 def _zone_offset(zone: str, when: datetime) -> int | None:
     """Minutes east of UTC of an IANA zone at an instant."""
     try:
@@ -847,11 +840,12 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
         __times=offsets["time"].collect(),
         __connections=offsets["connection_info.uid"].collect(distinct=True),
     )
-    roster = _roster(ctx)
+    roster = read_roster(ctx.table("workers"))
     candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in _fetch(per.order_by(["__host", "__day", "__offset"])):
         worker = ctx.workers.first(row["__devices"])
-        zone = (roster.get(worker or "") or {}).get("timezone")
+        person = roster.get(worker or "")
+        zone = person.timezone if person is not None else None
         if not worker or not zone:
             continue
         expected = _zone_offset(zone, row["__first"])
@@ -897,7 +891,7 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
         first = min(g["__first"] for g in groups)
         last = max(g["__last"] for g in groups)
         worker, zone = groups[0]["worker"], groups[0]["zone"]
-        email = (roster.get(worker) or {}).get("email")
+        email = roster[worker].email if worker in roster else None
         owner = f"{email} ({worker})" if email else worker
         seen = sorted({g["__offset"] for g in groups})
         gap = max(abs(g["__offset"] - g["expected"]) for g in groups)
