@@ -188,3 +188,39 @@ def test_the_hiring_rules_and_the_clusterer_see_the_same_shared_values() -> None
     ):
         found = run_rules(ctx, RuleSet(rules=[RULES.by_id(rule_id)]))
         assert {f.worker_id for f in found} == linked[kind]
+
+
+def test_an_identifier_naming_two_workers_links_neither_into_a_farm() -> None:
+    """The clusterer joined ``worker_links`` directly: a shared kiosk account linked to two
+    workers gave both of them its home IP, a farm link made of one ambiguous login."""
+    workers = [_worker(i, f"{i} Main St, Town") for i in range(30)]
+    auth = [{"user.name": "kiosk", "src_endpoint.ip": "73.15.0.9"} for _ in range(3)]
+    links = [
+        {"identifier": "kiosk", "worker_id": "E1"},
+        {"identifier": "KIOSK", "worker_id": "E2"},
+    ]
+    ip_info = [{"ip": "73.15.0.9", "kind": "residential"}]
+    con = connection_with(
+        {"workers": workers, "authentication": auth, "worker_links": links, "ip_info": ip_info}
+    )
+    attributes = shared_attributes(con, MODEL)
+    assert not [a for a in attributes if a.kind == "residential_ip"]
+
+
+def test_a_sign_in_counts_once_however_many_links_its_identifier_has() -> None:
+    """An identifier listed twice in ``worker_links`` (as an email and as a UPN) counted
+    each sign-in twice towards "signed in repeatedly from this home"."""
+    workers = [_worker(i, f"{i} Main St, Town") for i in range(30)]
+    auth = [
+        {"user.email_addr": f"w{i}@example.com", "src_endpoint.ip": "73.15.0.9"} for i in (1, 2)
+    ]
+    links = [
+        {"identifier": f"w{i}@example.com", "identifier_type": kind, "worker_id": f"E{i}"}
+        for i in (1, 2)
+        for kind in ("email", "upn")
+    ]
+    ip_info = [{"ip": "73.15.0.9", "kind": "residential"}]
+    con = connection_with(
+        {"workers": workers, "authentication": auth, "worker_links": links, "ip_info": ip_info}
+    )
+    assert not [a for a in shared_attributes(con, MODEL) if a.kind == "residential_ip"]

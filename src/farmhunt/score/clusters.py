@@ -21,6 +21,7 @@ import duckdb
 
 from farmhunt.enrich.facts.addresses import address_text
 from farmhunt.enrich.facts.contacts import payroll_key, phone_key
+from farmhunt.enrich.facts.identifiers import UNAMBIGUOUS_LINKS_SQL
 from farmhunt.enrich.facts.roster import LATEST_WORKERS_SQL
 from farmhunt.reference import ipkvm_devices
 from farmhunt.score.model import ScoringModel
@@ -70,12 +71,12 @@ def _residential_ips(
 ) -> Iterable[tuple[str, str]]:
     """(worker, ip) for residential addresses a worker signed in from repeatedly."""
     return con.execute(
-        """
+        f"""
         SELECT l.worker_id, a."src_endpoint.ip"
         FROM authentication a
         JOIN ip_info i ON i.ip = a."src_endpoint.ip" AND i.kind = 'residential'
-        JOIN worker_links l ON l.worker_id IS NOT NULL
-          AND lower(l.identifier) = lower(coalesce(a."user.email_addr", a."user.name"))
+        JOIN ({UNAMBIGUOUS_LINKS_SQL}) l
+          ON l.identifier = lower(coalesce(a."user.email_addr", a."user.name"))
         GROUP BY 1, 2 HAVING count(*) >= ?
         """,
         [min_sign_ins],
@@ -92,8 +93,7 @@ def _kvm_serials(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str]]:
         f"""
         SELECT DISTINCT l.worker_id, lower(p."peripheral_device.serial_number")
         FROM peripheral_device_query p
-        JOIN worker_links l ON l.worker_id IS NOT NULL
-          AND lower(l.identifier) = lower(p."device.hostname")
+        JOIN ({UNAMBIGUOUS_LINKS_SQL}) l ON l.identifier = lower(p."device.hostname")
         WHERE p."unmapped.usb_vendor_id" || ':' || p."unmapped.usb_product_id"
               IN ({", ".join("?" for _ in ids)})
           AND p."peripheral_device.serial_number" IS NOT NULL
@@ -128,7 +128,7 @@ def _endpoint_ids(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, st
         SELECT DISTINCT e.kind, l.worker_id,
                CASE WHEN e.kind = 'wifi_ssid' THEN e.value ELSE lower(e.value) END
         FROM ({picks}) e
-        JOIN worker_links l ON l.worker_id IS NOT NULL AND lower(l.identifier) = lower(e.host)
+        JOIN ({UNAMBIGUOUS_LINKS_SQL}) l ON l.identifier = lower(e.host)
         WHERE e.value IS NOT NULL AND e.value <> ''
         """
     ).fetchall()

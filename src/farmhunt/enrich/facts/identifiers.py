@@ -57,17 +57,28 @@ class WorkerIndex:
 
 
 def unambiguous_links(worker_links: ir.Table) -> ir.Table:
-    """``identifier``, ``worker_id`` for identifiers (as the events spell them) that name
-    exactly one worker: the relation analytics join their rows to."""
+    """``identifier``, ``worker_id`` for identifiers that name exactly one worker, judged
+    ignoring case as :class:`WorkerIndex` does, with every spelling the events hold (so
+    a join to an event table needs no case folding of that large table)."""
     known = worker_links.filter(
         worker_links.worker_id.notnull() & worker_links.identifier.notnull()
     )
-    return (
-        known.group_by(identifier=known.identifier)
-        .aggregate(worker_id=known.worker_id.min(), __n=known.worker_id.nunique())
-        .filter(lambda t: t.__n == 1)
-        .select("identifier", "worker_id")
+    folded = known.mutate(__folded=known.identifier.strip().lower())
+    named = folded.group_by("__folded").aggregate(
+        __worker=folded.worker_id.min(), __n=folded.worker_id.nunique()
     )
+    named = named.filter(named.__n == 1)
+    joined = folded.inner_join(named, "__folded")
+    return joined.select(identifier=joined.identifier, worker_id=joined.__worker).distinct()
+
+
+UNAMBIGUOUS_LINKS_SQL = """
+SELECT lower(trim(identifier)) AS identifier, min(worker_id) AS worker_id FROM worker_links
+WHERE worker_id IS NOT NULL AND identifier IS NOT NULL
+GROUP BY lower(trim(identifier)) HAVING count(DISTINCT worker_id) = 1
+"""
+"""The same rule for SQL readers: lower(identifier) → its one worker (join on
+``lower(...)`` of the event column)."""
 
 
 def roster_identifiers(rows: Iterable[tuple[str, Iterable[str | None]]]) -> WorkerIndex:
