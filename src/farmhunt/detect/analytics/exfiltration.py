@@ -35,13 +35,13 @@ from farmhunt.detect.analytics.hiring import (
     memo,
     roster,
     table_or_none,
-    worker_of,
 )
 from farmhunt.detect.engine import MAX_UIDS, Context, subject_expr
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.detect.windows import distinct_in_range
+from farmhunt.enrich.facts.identifiers import worker_of
 from farmhunt.enrich.facts.roster import RosterRow
 from farmhunt.enrich.facts.times import iso, window_text
 
@@ -129,7 +129,7 @@ def actors_of(
             named[key] = spelling
     out: dict[str, Actor] = {}
     for key, (actor, which) in named.items():
-        worker_id = worker_of(ctx, ids, actor)
+        worker_id = worker_of((ids, ctx.workers), (actor,))
         out[key] = Actor(key, actor, which, workers.get(worker_id or ""))
     return out
 

@@ -33,8 +33,7 @@ from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.subjects import subjects_for
 from farmhunt.enrich.facts.addresses import AddressKey, address_key, same_place
 from farmhunt.enrich.facts.contacts import payroll_key, phone_key
-from farmhunt.enrich.facts.identifiers import WorkerIndex, roster_identifiers
-from farmhunt.enrich.facts.identifiers import worker_of as facts_worker_of
+from farmhunt.enrich.facts.identifiers import WorkerIndex, roster_identifiers, worker_of
 from farmhunt.enrich.facts.roster import RosterRow, latest_rows, read_roster, row_source
 from farmhunt.enrich.facts.times import bounds, data_date, iso
 from farmhunt.schema import STORE_TABLES
@@ -83,11 +82,6 @@ def identifier_map(ctx: Context, workers: dict[str, RosterRow]) -> WorkerIndex:
         )
         for row in workers.values()
     )
-
-
-def worker_of(ctx: Context, ids: WorkerIndex, *identifiers: str | None) -> str | None:
-    """The worker one of the identifiers names: the roster first, then worker_links."""
-    return facts_worker_of((ids, ctx.workers), identifiers)
 
 
 RETIRED_DEVICE_WORDS = ("retired", "returned", "disposed", "in stock", "instock", "spare")
@@ -145,7 +139,7 @@ def _devices_by_worker(ctx: Context, ids: WorkerIndex) -> dict[str, list[DeviceR
         status = str(row.get("device_status") or "").lower()
         if any(word in status for word in RETIRED_DEVICE_WORDS):
             continue  # back in stock or disposed of: no longer the worker's laptop
-        worker = worker_of(ctx, ids, row.get("owner_email"), row.get("owner"))
+        worker = worker_of((ids, ctx.workers), (row.get("owner_email"), row.get("owner")))
         if worker is None:
             continue
         out[worker].append(
@@ -699,7 +693,7 @@ def managed_device_absent(ctx: Context, rule: Rule) -> list[Finding]:
     events: dict[str, int] = defaultdict(int)
     accounts: dict[str, set[str]] = defaultdict(set)
     for ident, entry in account_days(ctx, tables).items():
-        owner = worker_of(ctx, ids, ident)
+        owner = worker_of((ids, ctx.workers), (ident,))
         if owner is None or owner not in workers:
             continue
         accounts[owner].add(ident)
