@@ -19,10 +19,11 @@ from farmhunt.detect.analytics.exfiltration import (
     redact,
     remote_owner,
 )
-from farmhunt.detect.analytics.hiring import RosterRow, address_key, same_place
 from farmhunt.detect.engine import make_context, run_rules
 from farmhunt.detect.loader import RuleSet, load_rules
 from farmhunt.detect.testing import connection_with
+from farmhunt.enrich.facts.addresses import address_key, same_place
+from farmhunt.enrich.facts.roster import RosterRow
 
 RULES = load_rules()
 
@@ -176,3 +177,11 @@ def test_peer_groups_leave_out_the_actors_own_accounts() -> None:
             expected = _brute_peers(actor, actors, peaks, min_peers)
             assert index.of(actor, min_peers) == expected
             assert peer_values(actor, actors, peaks, min_peers) == expected
+
+
+def test_a_unit_written_with_two_unit_words_is_one_unit() -> None:
+    """``Apt #4`` reads ``apt unit 4``: the unit is 4, not the word "unit" (which left
+    "4" in the building and split one building in two)."""
+    key = address_key("12 Oak Street, Apt #4, Phoenix")
+    assert key is not None and (key.building, key.unit) == ("12 oak st phoenix", "4")
+    assert same_place(key, address_key("12 Oak St, Phoenix"))

@@ -36,6 +36,7 @@ from farmhunt.detect.prefilter import (
 from farmhunt.detect.sigma_ibis import SigmaCompiler, fields_used, fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.detect.virtual import virtual_value, with_virtual
+from farmhunt.enrich.facts.identifiers import WorkerIndex
 from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
@@ -169,8 +170,13 @@ class Context:
             self.tables[name] = self.backend.table(name)
         return self.tables[name]
 
+    @property
+    def workers(self) -> WorkerIndex:
+        """Identifier → worker: one rule, ambiguity explicit (:mod:`farmhunt.enrich.facts`)."""
+        return WorkerIndex(self.links)
+
     def worker_for(self, subject: str | None) -> str | None:
-        return self.links.get((subject or "").lower()) if subject else None
+        return self.workers.worker(subject)
 
 
 def make_context(
@@ -192,7 +198,7 @@ def make_context(
         rows = con.execute(
             "SELECT lower(identifier), worker_id FROM worker_links WHERE worker_id IS NOT NULL"
         ).fetchall()
-        links = {ident: worker for ident, worker in rows}
+        links = dict(WorkerIndex.from_links(rows).workers)  # an ambiguous id names no one
     except duckdb.Error:
         links = {}
     from farmhunt.detect.catalogs import settings_placeholders

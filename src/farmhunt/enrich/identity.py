@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from farmhunt.enrich.facts.roster import LATEST_DEVICES_SQL, LATEST_WORKERS_SQL
 from farmhunt.schema import TABLES
 from farmhunt.store.workspace import Workspace
 
@@ -348,26 +349,6 @@ def event_identifiers_sql(tables: list[str] | None = None) -> str:
             "NULL::TIMESTAMPTZ AS time, NULL::VARCHAR AS file, NULL::BIGINT AS record LIMIT 0"
         )
     return "\nUNION ALL\n".join(parts)
-
-
-LATEST_WORKERS_SQL = """
-SELECT * REPLACE (trim(employee_id) AS employee_id) FROM workers
-WHERE employee_id IS NOT NULL AND trim(employee_id) <> ''
-QUALIFY row_number() OVER (
-    PARTITION BY trim(employee_id)
-    ORDER BY time DESC NULLS LAST, "raw_source.file" DESC, "raw_source.record" DESC
-) = 1
-"""
-"""The roster as of its latest export: one row per employee_id (its most recent row)."""
-
-LATEST_DEVICES_SQL = """
-SELECT * FROM devices
-QUALIFY row_number() OVER (
-    PARTITION BY lower(trim(coalesce(asset_id, serial_number, device_uid, hostname)))
-    ORDER BY time DESC NULLS LAST, "raw_source.file" DESC, "raw_source.record" DESC
-) = 1
-"""
-"""The inventory as of its latest export: one row per asset (tag, else serial …)."""
 
 
 def _row_ref(alias: str) -> str:

@@ -20,13 +20,13 @@ import duckdb
 import pyarrow as pa
 
 from farmhunt import __version__
-from farmhunt.enrich.identity import LATEST_WORKERS_SQL
+from farmhunt.enrich.facts.addresses import address_text
+from farmhunt.enrich.facts.roster import LATEST_WORKERS_SQL
 from farmhunt.reference import remote_access_tools
 from farmhunt.report.activity import activity, hourly_counts
 from farmhunt.report.evidence import PER_FINDING, evidence_for, fetch_events, wanted_uids
 from farmhunt.report.values import iso, json_value, parse_iso, plain
 from farmhunt.schema import TABLES
-from farmhunt.score.clusters import normalize_address
 from farmhunt.score.subjects import rank_subjects
 from farmhunt.store.workspace import Workspace
 
@@ -269,7 +269,7 @@ def _describe_address(attribute: dict[str, Any], roster: dict[str, dict[str, Any
     for worker in sorted(attribute.get("workers") or []):
         person = roster.get(worker) or {}
         text = person.get("ship_address")
-        if text and normalize_address(text) == attribute.get("value"):
+        if text and address_text(text) == attribute.get("value"):
             attribute["address"] = text
             tail = text.rsplit(",", 1)[-1].strip()
             country = tail if re.fullmatch(r"[A-Za-z]{2}", tail) else person.get("work_country")

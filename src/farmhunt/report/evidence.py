@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from farmhunt.detect.analytics.hiring import data_date
+from farmhunt.enrich.facts.times import data_date
 from farmhunt.report.values import json_value, plain
 from farmhunt.schema import STORE_TABLES
 

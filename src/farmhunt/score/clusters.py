@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,36 +19,12 @@ from typing import Any
 
 import duckdb
 
+from farmhunt.enrich.facts.addresses import address_text
+from farmhunt.enrich.facts.contacts import payroll_key, phone_key
+from farmhunt.enrich.facts.identifiers import UNAMBIGUOUS_LINKS_SQL
+from farmhunt.enrich.facts.roster import LATEST_WORKERS_SQL
 from farmhunt.reference import ipkvm_devices
 from farmhunt.score.model import ScoringModel
-
-_ABBREVIATIONS = {
-    "street": "st",
-    "avenue": "ave",
-    "drive": "dr",
-    "lane": "ln",
-    "court": "ct",
-    "boulevard": "blvd",
-    "road": "rd",
-    "place": "pl",
-    "apartment": "apt",
-    "unit": "apt",
-    "suite": "ste",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-}
-
-
-def normalize_address(address: str | None) -> str | None:
-    """An address in a comparable form: case, punctuation and common abbreviations."""
-    if not address:
-        return None
-    words = re.sub(r"[^a-z0-9 ]+", " ", address.lower().replace("#", " apt ")).split()
-    words = [_ABBREVIATIONS.get(w, w) for w in words]
-    deduped = [w for i, w in enumerate(words) if not (i and w == "apt" and words[i - 1] == "apt")]
-    return " ".join(deduped) or None
 
 
 @dataclass
@@ -85,8 +60,7 @@ class Cluster:
 def _roster(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = con.execute(
         "SELECT employee_id, phone_e164, phone, payroll_account, home_address, ship_address "
-        "FROM workers QUALIFY row_number() OVER (PARTITION BY employee_id ORDER BY time DESC) "
-        "= 1"
+        f"FROM ({LATEST_WORKERS_SQL}) ORDER BY employee_id"
     ).fetchall()
     keys = ("worker", "phone_e164", "phone", "payroll", "home", "ship")
     return [dict(zip(keys, r, strict=True)) for r in rows if r[0]]
@@ -97,12 +71,12 @@ def _residential_ips(
 ) -> Iterable[tuple[str, str]]:
     """(worker, ip) for residential addresses a worker signed in from repeatedly."""
     return con.execute(
-        """
+        f"""
         SELECT l.worker_id, a."src_endpoint.ip"
         FROM authentication a
         JOIN ip_info i ON i.ip = a."src_endpoint.ip" AND i.kind = 'residential'
-        JOIN worker_links l ON l.worker_id IS NOT NULL
-          AND lower(l.identifier) = lower(coalesce(a."user.email_addr", a."user.name"))
+        JOIN ({UNAMBIGUOUS_LINKS_SQL}) l
+          ON l.identifier = lower(coalesce(a."user.email_addr", a."user.name"))
         GROUP BY 1, 2 HAVING count(*) >= ?
         """,
         [min_sign_ins],
@@ -119,8 +93,7 @@ def _kvm_serials(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str]]:
         f"""
         SELECT DISTINCT l.worker_id, lower(p."peripheral_device.serial_number")
         FROM peripheral_device_query p
-        JOIN worker_links l ON l.worker_id IS NOT NULL
-          AND lower(l.identifier) = lower(p."device.hostname")
+        JOIN ({UNAMBIGUOUS_LINKS_SQL}) l ON l.identifier = lower(p."device.hostname")
         WHERE p."unmapped.usb_vendor_id" || ':' || p."unmapped.usb_product_id"
               IN ({", ".join("?" for _ in ids)})
           AND p."peripheral_device.serial_number" IS NOT NULL
@@ -155,7 +128,7 @@ def _endpoint_ids(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, st
         SELECT DISTINCT e.kind, l.worker_id,
                CASE WHEN e.kind = 'wifi_ssid' THEN e.value ELSE lower(e.value) END
         FROM ({picks}) e
-        JOIN worker_links l ON l.worker_id IS NOT NULL AND lower(l.identifier) = lower(e.host)
+        JOIN ({UNAMBIGUOUS_LINKS_SQL}) l ON l.identifier = lower(e.host)
         WHERE e.value IS NOT NULL AND e.value <> ''
         """
     ).fetchall()
@@ -164,15 +137,16 @@ def _endpoint_ids(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, st
 def shared_attributes(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> list[Attribute]:
     """Every value two or more workers share, with its rarity-weighted link weight."""
     roster = _roster(con)
-    homes = {r["worker"]: normalize_address(r["home"]) for r in roster}
+    homes = {r["worker"]: address_text(r["home"]) for r in roster}
     holders: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in roster:
-        phone = r["phone_e164"] or r["phone"]
+        phone = phone_key(r["phone_e164"], r["phone"])
         if phone:
-            holders[("phone", str(phone))].add(r["worker"])
-        if r["payroll"]:
-            holders[("payroll_account", str(r["payroll"]))].add(r["worker"])
-        ship = normalize_address(r["ship"])
+            holders[("phone", phone)].add(r["worker"])
+        payroll = payroll_key(r["payroll"])
+        if payroll:
+            holders[("payroll_account", payroll)].add(r["worker"])
+        ship = address_text(r["ship"])
         if ship:
             holders[("ship_address", ship)].add(r["worker"])
     for worker, ip in _safe(con, lambda: _residential_ips(con, 2)):

@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from farmhunt.enrich.facts.roster import LATEST_WORKERS_SQL
 from farmhunt.schema.tables import CLUSTERS, SCORES
 from farmhunt.score.clusters import Cluster, find_clusters, shared_attributes
 from farmhunt.score.model import ScoringModel
@@ -46,8 +47,7 @@ def score_workspace(ws: Workspace, model: ScoringModel | None = None) -> ScoreRe
     roster = dict(
         (r[0], (r[1], r[2]))
         for r in con.execute(
-            "SELECT employee_id, email, full_name FROM workers "
-            "QUALIFY row_number() OVER (PARTITION BY employee_id ORDER BY time DESC) = 1"
+            f"SELECT employee_id, email, full_name FROM ({LATEST_WORKERS_SQL})"
         ).fetchall()
     )
     ws.replace_derived(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from farmhunt.enrich.identity import LATEST_WORKERS_SQL
+from farmhunt.enrich.facts.roster import LATEST_WORKERS_SQL
 from farmhunt.ingest.hashing import head_digest
 from farmhunt.ingest.model import IngestOptions
 from farmhunt.ingest.pipeline import ingest_paths as ingest

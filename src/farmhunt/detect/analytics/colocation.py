@@ -38,16 +38,15 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     Person,
     activity_places,
-    iso,
     plural,
     roster,
-    span,
     subject_of,
     uids_of,
 )
 from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
+from farmhunt.enrich.facts.times import iso, span
 
 ABBREVIATIONS = {
     "street": "st",

@@ -41,6 +41,8 @@ from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.windows import distinct_in_range
+from farmhunt.enrich.facts.roster import read_roster
+from farmhunt.enrich.facts.times import day_span, iso
 from farmhunt.reference import video_call_clients
 
 WINDOWS_ADMINISTRATORS_SID = "S-1-5-32-544"
@@ -54,26 +56,8 @@ def host_key(value: ir.StringValue) -> ir.StringValue:
     return value.lower().re_extract(r"^([^.]+)", 1)
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def _when(value: datetime) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC"
-
-
-def _span(first: datetime, last: datetime) -> str:
-    if first.date() == last.date():
-        return f"{first:%Y-%m-%d %H:%M}" + (f"–{last:%H:%M}" if last != first else "") + " UTC"
-    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
-
-
-def _worker_of(ctx: Context, names: Iterable[str | None]) -> str | None:
-    for name in names:
-        worker = ctx.worker_for(name)
-        if worker:
-            return worker
-    return None
 
 
 def _uids(values: Iterable[Any]) -> list[str]:
@@ -253,7 +237,7 @@ TABLE_WORDS = {
 def _tool_phrase(row: dict[str, Any]) -> str:
     how = ", ".join(TABLE_WORDS.get(t, t) for t in sorted(row["__tables"]))
     seen = ", ".join(sorted(row["__whats"])[:3])
-    return f"{row['__tool']} ({how}: {seen}; {_span(row['__first'], row['__last'])})"
+    return f"{row['__tool']} ({how}: {seen}; {day_span(row['__first'], row['__last'])})"
 
 
 def _tool_evidence(row: dict[str, Any]) -> dict[str, Any]:
@@ -262,8 +246,8 @@ def _tool_evidence(row: dict[str, Any]) -> dict[str, Any]:
         "seen_as": sorted(row["__whats"])[:10],
         "tables": sorted(row["__tables"]),
         "events": row["__n"],
-        "first_seen": _iso(row["__first"]),
-        "last_seen": _iso(row["__last"]),
+        "first_seen": iso(row["__first"]),
+        "last_seen": iso(row["__last"]),
     }
 
 
@@ -306,7 +290,7 @@ def multiple_remote_access_tools(ctx: Context, rule: Rule) -> list[Finding]:
                     "device_names": names[:10],
                 },
                 tables={x for t in tools for x in t["__tables"]},
-                worker=_worker_of(ctx, names),
+                worker=ctx.workers.first(names),
             )
         )
     return findings
@@ -392,8 +376,8 @@ def _compute_owner_admins(ctx: Context, rule: Rule) -> tuple[dict[str, dict[str,
         short = account.rsplit("\\", 1)[-1].lower()
         if not account or short in builtin or account.endswith("$"):
             continue
-        owner = _worker_of(ctx, row["__devices"])
-        holder = _worker_of(ctx, [user, user_uid, account.rsplit("\\", 1)[-1]])
+        owner = ctx.workers.first(row["__devices"])
+        holder = ctx.workers.first([user, user_uid, account.rsplit("\\", 1)[-1]])
         if owner is None or holder != owner:
             continue
         facts = out.setdefault(
@@ -424,8 +408,8 @@ def _compute_owner_admins(ctx: Context, rule: Rule) -> tuple[dict[str, dict[str,
                 if row["__table"] == "group_management"
                 else "a member in osquery's admin-group snapshot",
                 "added_by": sorted(a for a in row["__actors"] if a)[:5],
-                "first_seen": _iso(row["__first"]),
-                "last_seen": _iso(row["__last"]),
+                "first_seen": iso(row["__first"]),
+                "last_seen": iso(row["__last"]),
                 "table": row["__table"],
             }
         )
@@ -440,7 +424,7 @@ def _admin_sentence(facts: dict[str, Any]) -> str:
             for s in facts["sources"]
         )
     )
-    span = _span(facts["first"], facts["last"])
+    span = day_span(facts["first"], facts["last"])
     return f"the owner's own account {accounts} is a local administrator ({how}, {span})"
 
 
@@ -659,7 +643,7 @@ def concurrent_video_calls(ctx: Context, rule: Rule) -> list[Finding]:
                 explanation=text,
                 evidence={
                     "clients": {c: sorted(v) for c, v in sorted(entry["clients"].items())},
-                    "at": _iso(entry["at"]),
+                    "at": iso(entry["at"]),
                     "table": entry["table"],
                     "window_minutes": window,
                     "company_typical_max": entry["typical"],
@@ -803,7 +787,7 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
         count = sum(r["__n"] for r in rows)
         text = (
             f"{count} inbound Remote Desktop event{'s' if count != 1 else ''} on {device} "
-            f"({_span(min(r['__first'] for r in rows), max(r['__last'] for r in rows))}): "
+            f"({day_span(min(r['__first'] for r in rows), max(r['__last'] for r in rows))}): "
             + "; ".join(sorted(set(clients))[:5])
             + (f"; accounts {', '.join(users[:5])}" if users else "")
             + ". A remote worker's own laptop is not normally driven over RDP from another "
@@ -828,8 +812,8 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
                             "accounts": sorted(u for u in r["__users"] if u),
                             "seen_as": sorted(w for w in r["__whats"] if w),
                             "events": r["__n"],
-                            "first_seen": _iso(r["__first"]),
-                            "last_seen": _iso(r["__last"]),
+                            "first_seen": iso(r["__first"]),
+                            "last_seen": iso(r["__last"]),
                             "table": r["__table"],
                         }
                         for r in rows[:20]
@@ -837,24 +821,10 @@ def inbound_rdp(ctx: Context, rule: Rule) -> list[Finding]:
                     "trusted_kinds": sorted(trusted),
                 },
                 tables={r["__table"] for r in rows},
-                worker=_worker_of(ctx, names),
+                worker=ctx.workers.first(names),
             )
         )
     return findings
-
-
-def _roster(ctx: Context) -> dict[str, dict[str, Any]]:
-    """The latest roster row per worker: employee_id → {timezone, email, …}."""
-    w = ctx.table("workers")
-    rows = _fetch(
-        w.filter(w["employee_id"].notnull()).select(
-            "employee_id", "time", "timezone", "email", uid=w["metadata.uid"]
-        )
-    )
-    # the uid breaks ties in time, as in identity.roster_table
-    rows.sort(key=lambda r: (r["time"] is not None, r["time"] or 0, r["uid"] or ""))
-    latest = {row["employee_id"]: row for row in rows}
-    return latest
 
 
 def _zone_offset(zone: str, when: datetime) -> int | None:
@@ -909,11 +879,12 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
         __times=offsets["time"].collect(),
         __connections=offsets["connection_info.uid"].collect(distinct=True),
     )
-    roster = _roster(ctx)
+    roster = read_roster(ctx.table("workers"))
     candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in _fetch(per.order_by(["__host", "__day", "__offset"])):
-        worker = _worker_of(ctx, row["__devices"])
-        zone = (roster.get(worker or "") or {}).get("timezone")
+        worker = ctx.workers.first(row["__devices"])
+        person = roster.get(worker or "")
+        zone = person.timezone if person is not None else None
         if not worker or not zone:
             continue
         expected = _zone_offset(zone, row["__first"])
@@ -961,7 +932,7 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
         first = min(g["__first"] for g in groups)
         last = max(g["__last"] for g in groups)
         worker, zone = groups[0]["worker"], groups[0]["zone"]
-        email = (roster.get(worker) or {}).get("email")
+        email = roster[worker].email if worker in roster else None
         owner = f"{email} ({worker})" if email else worker
         seen = sorted({g["__offset"] for g in groups})
         gap = max(abs(g["__offset"] - g["expected"]) for g in groups)
@@ -971,7 +942,7 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
         text = (
             f"RDP clients connecting to {device} reported "
             f"{', '.join(_offset_text(o) for o in seen)} ({count} connection"
-            f"{'s' if count != 1 else ''}, {_span(first, last)}), while its owner {owner} has "
+            f"{'s' if count != 1 else ''}, {day_span(first, last)}), while its owner {owner} has "
             f"the roster time zone {zone}, then {_offset_text(groups[0]['expected'])}: "
             f"{gap / 60:g} hours apart"
             + (f"; client {', '.join(sorted(ips)[:3])}" if ips else "")
@@ -998,7 +969,7 @@ def rdp_client_timezone_mismatch(ctx: Context, rule: Rule) -> list[Finding]:
                     "client_ips": sorted(ips)[:10],
                     "client_ip_kinds": {ip: kinds.get(ip) for ip in sorted(ips)[:10]},
                     "client_names": names[:10],
-                    "days": sorted({_iso(g["__day"]) for g in groups})[:31],
+                    "days": sorted({iso(g["__day"]) for g in groups})[:31],
                 },
                 tables=["rdp_activity"],
                 worker=worker,

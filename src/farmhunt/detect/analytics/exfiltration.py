@@ -31,13 +31,10 @@ import pyarrow as pa
 
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.hiring import (
-    RosterRow,
     identifier_map,
-    iso,
     memo,
     roster,
     table_or_none,
-    worker_of,
 )
 from farmhunt.detect.engine import MAX_UIDS, Context, subject_expr
 from farmhunt.detect.model import Finding, Rule
@@ -45,6 +42,9 @@ from farmhunt.detect.params import params_of
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type, subjects_for
 from farmhunt.detect.windows import distinct_in_range
+from farmhunt.enrich.facts.identifiers import worker_of
+from farmhunt.enrich.facts.roster import RosterRow
+from farmhunt.enrich.facts.times import iso, window_text
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.I)
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -130,7 +130,7 @@ def actors_of(
             named[key] = spelling
     out: dict[str, Actor] = {}
     for key, (actor, which) in named.items():
-        worker_id = worker_of(ctx, ids, actor)
+        worker_id = worker_of((ids, ctx.workers), (actor,))
         out[key] = Actor(key, actor, which, workers.get(worker_id or ""))
     return out
 
@@ -405,7 +405,7 @@ def repo_bulk_download(ctx: Context, rule: Rule) -> list[Finding]:
             f"({', '.join(ops)}) {when(first, end)}, "
             f"{peak} of the {all_private} non-public repositories in the audit log. Their "
             f"peers ({group}, {len(values)} accounts) pull at most {baseline:g} in a "
-            f"{_span(window)} window (quantile {q:g} of their busiest windows), so the "
+            f"{window_text(window)} window (quantile {q:g} of their busiest windows), so the "
             f"threshold is {threshold}. Repositories: "
             + ", ".join(repos[:8])
             + (f" and {len(repos) - 8} more" if len(repos) > 8 else "")
@@ -416,7 +416,7 @@ def repo_bulk_download(ctx: Context, rule: Rule) -> list[Finding]:
             "repositories": repos[:50],
             "operations": ops,
             "source_ips": ips[:10],
-            "window": _span(window),
+            "window": window_text(window),
             "window_end": iso(end),
             "non_public_repositories_in_log": all_private,
             "peer_group": group,
@@ -429,14 +429,6 @@ def repo_bulk_download(ctx: Context, rule: Rule) -> list[Finding]:
         }
         findings.append(_finding(rule, actor, events, explanation, evidence, "api_activity"))
     return findings
-
-
-def _span(window: timedelta) -> str:
-    seconds = int(window.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0 and seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 # -- Google Drive download bursts -----------------------------------------------------
@@ -541,7 +533,7 @@ def drive_download_spike(ctx: Context, rule: Rule) -> list[Finding]:
             "source_ips": sorted(
                 {e["src_endpoint.ip"] for e in events if e.get("src_endpoint.ip")}
             )[:10],
-            "window": _span(window),
+            "window": window_text(window),
             "window_end": iso(end),
             "own_baseline": own,
             "own_days": len(own_days),

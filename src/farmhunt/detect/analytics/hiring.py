@@ -17,12 +17,10 @@ inventory rows' ``metadata.uid``.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar, cast
 
 import duckdb
@@ -34,276 +32,16 @@ from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.subjects import subjects_for
+from farmhunt.enrich.facts.addresses import AddressKey, address_key, same_place
+from farmhunt.enrich.facts.contacts import payroll_key, phone_key
+from farmhunt.enrich.facts.identifiers import WorkerIndex, roster_identifiers, worker_of
+from farmhunt.enrich.facts.roster import RosterRow, latest_rows, read_roster, row_source
+from farmhunt.enrich.facts.times import bounds, data_date, iso
 from farmhunt.schema import STORE_TABLES
 
 T = TypeVar("T")
 
-# -- addresses ------------------------------------------------------------------------
-
-STREET_WORDS = {
-    "street": "st",
-    "str": "st",
-    "avenue": "ave",
-    "av": "ave",
-    "avn": "ave",
-    "road": "rd",
-    "drive": "dr",
-    "drv": "dr",
-    "lane": "ln",
-    "court": "ct",
-    "boulevard": "blvd",
-    "blv": "blvd",
-    "place": "pl",
-    "terrace": "ter",
-    "highway": "hwy",
-    "parkway": "pkwy",
-    "pkway": "pkwy",
-    "circle": "cir",
-    "square": "sq",
-    "trail": "trl",
-    "crescent": "cres",
-    "expressway": "expy",
-    "freeway": "fwy",
-    "mount": "mt",
-    "saint": "st",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-    "northeast": "ne",
-    "northwest": "nw",
-    "southeast": "se",
-    "southwest": "sw",
-}
-"""Spelled-out street words and directions to the USPS abbreviation (Publication 28)."""
-
-UNIT_WORDS = frozenset({"apt", "apartment", "unit", "suite", "ste", "flat", "room", "rm"})
-"""Words that introduce the unit part of an address (``Apt 4``, ``#4``, ``Suite 4``)."""
-
-US_STATES = {
-    "alabama": "al",
-    "alaska": "ak",
-    "arizona": "az",
-    "arkansas": "ar",
-    "california": "ca",
-    "colorado": "co",
-    "connecticut": "ct",
-    "delaware": "de",
-    "district of columbia": "dc",
-    "florida": "fl",
-    "georgia": "ga",
-    "hawaii": "hi",
-    "idaho": "id",
-    "illinois": "il",
-    "indiana": "in",
-    "iowa": "ia",
-    "kansas": "ks",
-    "kentucky": "ky",
-    "louisiana": "la",
-    "maine": "me",
-    "maryland": "md",
-    "massachusetts": "ma",
-    "michigan": "mi",
-    "minnesota": "mn",
-    "mississippi": "ms",
-    "missouri": "mo",
-    "montana": "mt",
-    "nebraska": "ne",
-    "nevada": "nv",
-    "new hampshire": "nh",
-    "new jersey": "nj",
-    "new mexico": "nm",
-    "new york": "ny",
-    "north carolina": "nc",
-    "north dakota": "nd",
-    "ohio": "oh",
-    "oklahoma": "ok",
-    "oregon": "or",
-    "pennsylvania": "pa",
-    "rhode island": "ri",
-    "south carolina": "sc",
-    "south dakota": "sd",
-    "tennessee": "tn",
-    "texas": "tx",
-    "utah": "ut",
-    "vermont": "vt",
-    "virginia": "va",
-    "washington": "wa",
-    "west virginia": "wv",
-    "wisconsin": "wi",
-    "wyoming": "wy",
-}
-"""US state names to their postal codes, so ``Phoenix, Arizona`` equals ``Phoenix, AZ``."""
-
-COUNTRY_WORDS = frozenset(
-    {
-        "us",
-        "usa",
-        "u s",
-        "u s a",
-        "united states",
-        "united states of america",
-        "america",
-        "uk",
-        "united kingdom",
-        "great britain",
-        "england",
-        "canada",
-        "germany",
-        "deutschland",
-        "poland",
-        "india",
-        "brazil",
-        "mexico",
-        "philippines",
-        "australia",
-        "ukraine",
-    }
-)
-"""Trailing country names dropped before comparing (a roster may or may not write them)."""
-
-_ZIP_PLUS4 = re.compile(r"\b(\d{5})-\d{4}\b")
-_NON_WORD = re.compile(r"[^\w\s]+")
-_SPACES = re.compile(r"\s+")
-_STATES = re.compile(r"\b(" + "|".join(sorted(US_STATES, key=len, reverse=True)) + r")\b")
-
-
-@dataclass(frozen=True)
-class AddressKey:
-    """An address reduced for comparison: the building, and the unit within it."""
-
-    building: str
-    unit: str = ""
-
-    def __str__(self) -> str:
-        return self.building + (f" unit {self.unit}" if self.unit else "")
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def address_key(text: str | None) -> AddressKey | None:
-    """Normalise an address so that spellings of one place compare equal.
-
-    Case, accents and punctuation are ignored; street words and directions become
-    their USPS abbreviations (Street → st, North → n); US state names become their
-    codes; ZIP+4 becomes the ZIP; a trailing country is dropped; the unit
-    (``Apt 4``, ``#4``, ``Suite 4``, ``Unit 4``) is kept apart, so that two people
-    in one building compare by building. Returns None for an empty address.
-    """
-    if text is None or not str(text).strip():
-        return None
-    value = _ZIP_PLUS4.sub(r"\1", _plain(str(text))).replace("#", " unit ")
-    parts = [_SPACES.sub(" ", _NON_WORD.sub(" ", p)).strip() for p in value.split(",")]
-    parts = [p for p in parts if p]
-    if len(parts) > 1:
-        last = parts[-1]
-        after_postcode = any(ch.isdigit() for ch in parts[-2])
-        if last in COUNTRY_WORDS or (len(last) == 2 and last.isalpha() and after_postcode):
-            parts = parts[:-1]
-    words: list[str] = []
-    unit: list[str] = []
-    for part in parts:
-        tokens = _STATES.sub(lambda m: US_STATES[m.group(1)], part).split()
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            if token in UNIT_WORDS and index + 1 < len(tokens):
-                unit.append(tokens[index + 1])
-                index += 2
-                continue
-            words.append(STREET_WORDS.get(token, token))
-            index += 1
-    if not words:
-        return None
-    return AddressKey(" ".join(words), " ".join(unit))
-
-
-def same_place(a: AddressKey | None, b: AddressKey | None) -> bool:
-    """Whether two addresses are the same building (units are not compared)."""
-    return a is not None and b is not None and a.building == b.building
-
-
 # -- the roster and the inventory -----------------------------------------------------
-
-
-def data_date(value: datetime | None) -> datetime | None:
-    """A roster or inventory row's ``time`` when it is a date from the export, else None.
-
-    The HR parser stores an export's snapshot date (a date: 00:00 UTC) as ``time``; an
-    export without one is stamped with the clock of the import instead, which says
-    nothing about the worker and would make every re-scan's findings end "today". Only
-    a time at midnight UTC is taken as the export's own date.
-    """
-    if value is None:
-        return None
-    utc = value if value.tzinfo is None else value.astimezone(UTC)
-    if (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
-        return None
-    return value
-
-
-@dataclass
-class RosterRow:
-    """The latest roster row of one worker, with what analytics compare."""
-
-    employee_id: str
-    email: str | None
-    full_name: str | None
-    values: dict[str, Any]
-    uid: str | None
-    time: datetime | None
-    hire_date: datetime | None
-    source: str
-    homes: set[str] = field(default_factory=set)
-    """Building keys of every home address any roster row gave the worker."""
-
-    @property
-    def subject(self) -> str:
-        return self.email or self.employee_id
-
-    @property
-    def subject_type(self) -> str:
-        return "email" if self.email else "worker"
-
-    @property
-    def dated(self) -> datetime | None:
-        """The row's snapshot date, when the export gave one."""
-        return data_date(self.time)
-
-    @property
-    def when(self) -> datetime | None:
-        return self.hire_date or self.dated
-
-    def label(self) -> str:
-        name = f" {self.full_name}" if self.full_name else ""
-        return f"{self.employee_id}{name} ({self.subject})" if self.email else self.employee_id
-
-
-ROSTER_COLUMNS = (
-    "employee_id",
-    "email",
-    "full_name",
-    "department",
-    "title",
-    "username",
-    "github_login",
-    "personal_email",
-    "employment_status",
-    "hire_date",
-    "termination_date",
-    "home_address",
-    "ship_address",
-    "phone",
-    "phone_e164",
-    "payroll_account",
-    "time",
-    "metadata.uid",
-    "raw_source.file",
-    "raw_source.record",
-)
 
 
 def memo(ctx: Context, key: str, compute: Callable[[], T]) -> T:
@@ -326,29 +64,6 @@ def table_or_none(ctx: Context, name: str) -> ir.Table | None:
         return None
 
 
-def latest_rows(t: ir.Table, key: ir.Value) -> ir.Table:
-    """The latest row (by ``time``, then record number, file and uid, so that ties pick
-    the same row on every run) for each non-null ``key`` (an expression over ``t``), with
-    the key as column ``__key``."""
-    keyed = t.mutate(__key=key)
-    keyed = keyed.filter(keyed["__key"].notnull())
-    order = [ibis.desc(keyed["time"])]
-    for column in ("raw_source.record", "raw_source.file", "metadata.uid"):
-        if column in keyed.columns:
-            order.append(ibis.desc(keyed[column]))
-    window = ibis.window(group_by=keyed["__key"], order_by=order)
-    ranked = keyed.mutate(__rn=ibis.row_number().over(window))
-    return ranked.filter(ranked["__rn"] == 0).drop("__rn")
-
-
-def _source(row: dict[str, Any]) -> str:
-    file, record = row.get("raw_source.file"), row.get("raw_source.record")
-    if not file:
-        return ""
-    name = str(file).replace("\\", "/").rsplit("/", 1)[-1]
-    return f"{name}:{record}" if record is not None else name
-
-
 def roster(ctx: Context) -> dict[str, RosterRow]:
     """employee_id → the worker's latest roster row (with every home they ever gave)."""
     return memo(ctx, "roster", lambda: _roster(ctx))
@@ -356,58 +71,18 @@ def roster(ctx: Context) -> dict[str, RosterRow]:
 
 def _roster(ctx: Context) -> dict[str, RosterRow]:
     t = table_or_none(ctx, "workers")
-    if t is None:
-        return {}
-    t = t.filter(t["employee_id"].notnull() & (t["employee_id"].strip() != ""))
-    columns = [c for c in ROSTER_COLUMNS if c in t.columns]
-    latest = latest_rows(t, t["employee_id"].strip()).select(*columns)
-    # In id order: findings list the workers sharing a value in this order, and the
-    # engine returns rows in any order.
-    listed = sorted(latest.to_pyarrow().to_pylist(), key=lambda r: str(r["employee_id"]))
-    rows = {r["employee_id"]: r for r in listed}
-    homes: dict[str, set[str]] = defaultdict(set)
-    if "home_address" in t.columns:
-        history = t.filter(t["home_address"].notnull()).select("employee_id", "home_address")
-        for item in history.distinct().to_pyarrow().to_pylist():
-            key = address_key(item["home_address"])
-            if key is not None:
-                homes[item["employee_id"]].add(key.building)
-    out = {}
-    for employee_id, row in rows.items():
-        out[employee_id] = RosterRow(
-            employee_id=employee_id,
-            email=(row.get("email") or "").strip() or None,
-            full_name=row.get("full_name"),
-            values=row,
-            uid=row.get("metadata.uid"),
-            time=row.get("time"),
-            hire_date=row.get("hire_date"),
-            source=_source(row),
-            homes=homes.get(employee_id, set()),
+    return {} if t is None else read_roster(t)
+
+
+def identifier_map(ctx: Context, workers: dict[str, RosterRow]) -> WorkerIndex:
+    """The identifiers the roster itself gives (email, login, id) → employee_id."""
+    return roster_identifiers(
+        (
+            row.employee_id,
+            [row.values.get(c) for c in ("email", "username", "github_login", "employee_id")],
         )
-    return out
-
-
-def identifier_map(ctx: Context, workers: dict[str, RosterRow]) -> dict[str, str]:
-    """lower(identifier) → employee_id from the roster itself (email, login, id)."""
-    out: dict[str, str] = {}
-    for row in workers.values():
-        for column in ("email", "username", "github_login", "employee_id"):
-            value = row.values.get(column)
-            if value:
-                out.setdefault(str(value).strip().lower(), row.employee_id)
-    return out
-
-
-def worker_of(ctx: Context, ids: dict[str, str], *identifiers: str | None) -> str | None:
-    """The worker one of the identifiers names: the roster first, then worker_links."""
-    for identifier in identifiers:
-        if not identifier:
-            continue
-        found = ids.get(identifier.strip().lower()) or ctx.worker_for(identifier.strip())
-        if found:
-            return found
-    return None
+        for row in workers.values()
+    )
 
 
 RETIRED_DEVICE_WORDS = ("retired", "returned", "disposed", "in stock", "instock", "spare")
@@ -428,12 +103,12 @@ class DeviceRow:
     status: str | None
 
 
-def devices_by_worker(ctx: Context, ids: dict[str, str]) -> dict[str, list[DeviceRow]]:
+def devices_by_worker(ctx: Context, ids: WorkerIndex) -> dict[str, list[DeviceRow]]:
     """employee_id → the latest inventory row of each laptop assigned to them."""
     return memo(ctx, "devices", lambda: _devices_by_worker(ctx, ids))
 
 
-def _devices_by_worker(ctx: Context, ids: dict[str, str]) -> dict[str, list[DeviceRow]]:
+def _devices_by_worker(ctx: Context, ids: WorkerIndex) -> dict[str, list[DeviceRow]]:
     t = table_or_none(ctx, "devices")
     if t is None:
         return {}
@@ -465,7 +140,7 @@ def _devices_by_worker(ctx: Context, ids: dict[str, str]) -> dict[str, list[Devi
         status = str(row.get("device_status") or "").lower()
         if any(word in status for word in RETIRED_DEVICE_WORDS):
             continue  # back in stock or disposed of: no longer the worker's laptop
-        worker = worker_of(ctx, ids, row.get("owner_email"), row.get("owner"))
+        worker = worker_of((ids, ctx.workers), (row.get("owner_email"), row.get("owner")))
         if worker is None:
             continue
         out[worker].append(
@@ -478,26 +153,17 @@ def _devices_by_worker(ctx: Context, ids: dict[str, str]) -> dict[str, list[Devi
                 shipped_on=row.get("shipped_on"),
                 uid=row.get("metadata.uid"),
                 time=row.get("time"),
-                source=_source(row),
+                source=row_source(row),
                 status=row.get("device_status"),
             )
         )
     return out
 
 
-def iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def mask(value: str) -> str:
     """A bank account (or its hash) shown by its last four characters only."""
     text = str(value)
     return "…" + text[-4:] if len(text) > 4 else "…"
-
-
-def _span(values: Iterable[datetime | None]) -> tuple[datetime | None, datetime | None]:
-    present = [v for v in values if v is not None]
-    return (min(present), max(present)) if present else (None, None)
 
 
 def _roster_finding(
@@ -509,7 +175,7 @@ def _roster_finding(
     times: list[datetime | None],
     tables: list[str],
 ) -> Finding:
-    first, last = _span([worker.when, *times])
+    first, last = bounds([worker.when, *times])
     return Finding(
         rule=rule,
         subject=worker.subject,
@@ -539,25 +205,18 @@ def _row_evidence(worker: RosterRow, *columns: str) -> dict[str, Any]:
 
 # -- values shared by several hires -----------------------------------------------------
 
-_DIGITS = re.compile(r"\D+")
-
 
 def _attribute_key(attribute: str, row: dict[str, Any], ignore: set[str]) -> str | None:
     if attribute == "phone":
-        e164 = (row.get("phone_e164") or "").strip()
-        if e164:
-            return e164
-        digits = _DIGITS.sub("", row.get("phone") or "")
-        return f"digits:{digits}" if len(digits) >= 7 else None
+        return phone_key(row.get("phone_e164"), row.get("phone"))
     if attribute == "home_address":
         key = address_key(row.get("home_address"))
         return key.building if key else None
-    raw = row.get(attribute)
-    if raw is None:
-        return None
-    text = str(raw).strip().lower()
     if attribute == "payroll_account":
-        text = re.sub(r"[\s\-]+", "", text)
+        text = payroll_key(row.get(attribute))
+    else:
+        raw = row.get(attribute)
+        text = None if raw is None else str(raw).strip().lower()
     if not text or text in ignore:
         return None
     return text
@@ -625,11 +284,11 @@ def shared_attribute(ctx: Context, rule: Rule) -> list[Finding]:
         shown = _shown(attribute, key, members[0])
         for worker in members:
             others = [m for m in members if m is not worker]
-            names = ", ".join(m.label() for m in others[:5])
+            names = ", ".join(m.described() for m in others[:5])
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             distinct_homes = len({h.building for h in homes if h is not None})
             explanation = (
-                f"{worker.label()} gives the {word} {shown} in the HR roster "
+                f"{worker.described()} gives the {word} {shown} in the HR roster "
                 f"({worker.source or 'latest row'}), as do {names}{more}: "
                 f"{len(members)} different people"
                 + (
@@ -773,7 +432,7 @@ def ship_away_from_home(ctx: Context, rule: Rule) -> list[Finding]:
         worker = workers[employee_id]
         places = sorted({s.address for s in items})
         explanation = (
-            f"{worker.label()}'s laptop went to {'; '.join(places)} "
+            f"{worker.described()}'s laptop went to {'; '.join(places)} "
             f"({'; '.join(sorted({s.where() for s in items}))}), "
             f"not to their home address {worker.values.get('home_address')}."
         )
@@ -823,7 +482,7 @@ def shared_ship_address(ctx: Context, rule: Rule) -> list[Finding]:
             worker = workers[employee_id]
             mine = [s for s in items if s.employee_id == employee_id]
             others = [workers[p] for p in people if p != employee_id]
-            names = ", ".join(o.label() for o in others[:5])
+            names = ", ".join(o.described() for o in others[:5])
             more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             lives = (
                 f"; it is the home of {', '.join(workers[r].employee_id for r in residents)}"
@@ -831,7 +490,7 @@ def shared_ship_address(ctx: Context, rule: Rule) -> list[Finding]:
                 else "; it is none of their homes"
             )
             explanation = (
-                f"{worker.label()}'s laptop was shipped to {mine[0].address} "
+                f"{worker.described()}'s laptop was shipped to {mine[0].address} "
                 f"({mine[0].where()}), which is not their home "
                 f"({worker.values.get('home_address') or 'no home address'}); laptops of "
                 f"{names}{more} went to the same address{lives}."
@@ -893,7 +552,7 @@ def voip_phone(ctx: Context, rule: Rule) -> list[Finding]:
         why = row.get("reason") or row.get("line_type")
         kind = "a VoIP number" if row.get("is_voip") else f"a {row.get('line_type')} line"
         explanation = (
-            f"{worker.label()} gave the phone number {row['phone']} "
+            f"{worker.described()} gave the phone number {row['phone']} "
             f"({row.get('e164') or 'unparsed'}) in the HR roster ({worker.source or 'roster'}); "
             f"it is {kind}: {why}."
         )
@@ -962,7 +621,7 @@ def presence_from_links(ctx: Context) -> Presence | None:
     if not rows:
         return None
     on_device = [r for r in rows if any(_on_device(place) for place in r["seen_in"] or [])]
-    first, last = _span([r["first_seen"] for r in on_device] + [r["last_seen"] for r in on_device])
+    first, last = bounds([r["first_seen"] for r in on_device] + [r["last_seen"] for r in on_device])
     return _with_short_names(r["identifier"] for r in on_device), first, last
 
 
@@ -1003,7 +662,7 @@ def _endpoint_presence(ctx: Context) -> Presence:
         .to_pyarrow()
         .to_pylist()
     )
-    first, last = _span([r["first"] for r in rows] + [r["last"] for r in rows])
+    first, last = bounds([r["first"] for r in rows] + [r["last"] for r in rows])
     return _with_short_names(r["ident"] for r in rows), first, last
 
 
@@ -1085,7 +744,7 @@ def managed_device_absent(ctx: Context, rule: Rule) -> list[Finding]:
     events: dict[str, int] = defaultdict(int)
     accounts: dict[str, set[str]] = defaultdict(set)
     for ident, entry in account_days(ctx, tables).items():
-        owner = worker_of(ctx, ids, ident)
+        owner = worker_of((ids, ctx.workers), (ident,))
         if owner is None or owner not in workers:
             continue
         accounts[owner].add(ident)
@@ -1133,7 +792,7 @@ def managed_device_absent(ctx: Context, rule: Rule) -> list[Finding]:
             or "no laptop assigned in the inventory"
         )
         explanation = (
-            f"{worker.label()} was active on {len(active)} days from {active[0]} to "
+            f"{worker.described()} was active on {len(active)} days from {active[0]} to "
             f"{active[-1]} ({events[worker.employee_id]} sign-ins and SaaS actions), but "
             f"their laptop {names} never appears in endpoint telemetry, which covers "
             f"{reporting} of {fleet} active workers' laptops from {tel_first:%Y-%m-%d} to "

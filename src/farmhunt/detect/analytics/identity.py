@@ -18,7 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 import ibis
@@ -30,6 +30,9 @@ from farmhunt.detect.engine import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.windows import distinct_in_range
+from farmhunt.enrich.facts.identifiers import unambiguous_links
+from farmhunt.enrich.facts.roster import RosterRow, read_roster
+from farmhunt.enrich.facts.times import iso, span
 
 NOT_PUBLIC = (
     "private",
@@ -105,14 +108,7 @@ def links(ctx: Context) -> ir.Table:
 
 
 def _links(ctx: Context) -> ir.Table:
-    wl = ctx.table("worker_links")
-    known = wl.filter(wl.worker_id.notnull() & wl.identifier.notnull())
-    return (
-        known.group_by(identifier=known.identifier)
-        .aggregate(worker_id=known.worker_id.min(), __n=known.worker_id.nunique())
-        .filter(lambda t: t.__n == 1)
-        .select("identifier", "worker_id")
-    )
+    return unambiguous_links(ctx.table("worker_links"))
 
 
 def with_worker(ctx: Context, t: ir.Table, columns: Iterable[str]) -> ir.Table:
@@ -150,78 +146,16 @@ def first_of(t: ir.Table, columns: Iterable[str]) -> ir.StringValue:
 # -- the roster ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Person:
-    """What the latest roster row says about a worker."""
-
-    worker_id: str
-    email: str | None
-    name: str | None
-    country: str | None
-    timezone: str | None
-    home_address: str | None
-    row_uid: str | None
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.worker_id})" if self.name else self.worker_id
-
-
-def roster_table(ctx: Context) -> ir.Table:
-    """The latest roster row of every worker (by ``time`` per ``employee_id``)."""
-    w = ctx.table("workers")
-    w = w.filter(w.employee_id.notnull())
-    ranked = w.mutate(
-        __rn=ibis.row_number().over(
-            group_by=w.employee_id, order_by=[ibis.desc(w.time), ibis.desc(w["metadata.uid"])]
-        )
-    )
-    return ranked.filter(ranked.__rn == 0).drop("__rn")
+Person = RosterRow
+"""A worker as the roster gives them (the one roster type: :mod:`farmhunt.enrich.facts.roster`)."""
 
 
 def roster(ctx: Context) -> dict[str, Person]:
     """Latest roster facts per worker id (one small row per person)."""
     if "identity:roster" not in ctx.memo:
-        ctx.memo["identity:roster"] = _roster(ctx)
+        ctx.memo["identity:roster"] = read_roster(ctx.table("workers"))
     people: dict[str, Person] = ctx.memo["identity:roster"]
     return people
-
-
-def _roster(ctx: Context) -> dict[str, Person]:
-    t = roster_table(ctx)
-    rows = (
-        t.select(
-            "employee_id",
-            "email",
-            "full_name",
-            "work_country",
-            "timezone",
-            "home_address",
-            uid=t["metadata.uid"],
-        )
-        .to_pyarrow()
-        .to_pylist()
-    )
-    return {
-        r["employee_id"]: Person(
-            r["employee_id"],
-            r["email"] or None,
-            r["full_name"] or None,
-            country_code(r["work_country"]),
-            r["timezone"] or None,
-            r["home_address"] or None,
-            r["uid"],
-        )
-        for r in rows
-    }
-
-
-def country_code(value: str | None) -> str | None:
-    """An ISO alpha-2 code as given (upper-cased), None for anything else: free-text
-    countries are not compared rather than compared wrongly."""
-    if value and len(value.strip()) == 2 and value.strip().isalpha():
-        return value.strip().upper()
-    return None
 
 
 def subject_of(person: Person | None, fallback: str) -> tuple[str, str]:
@@ -426,18 +360,6 @@ def uids_of(
         if row["uid"]:
             out[row["__k"]].append(row["uid"])
     return out
-
-
-def iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (datetime, date)) else value
-
-
-def span(first: datetime | None, last: datetime | None) -> str:
-    if first is None:
-        return ""
-    if last is None or last == first:
-        return f"{first:%Y-%m-%d %H:%M} UTC"
-    return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

@@ -34,11 +34,9 @@ from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     NOT_PUBLIC,
     classified,
-    iso,
     narrow,
     plural,
     roster,
-    span,
     special_kind,
     uids_of,
 )
@@ -46,6 +44,7 @@ from farmhunt.detect.engine import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.subjects import subject_type as subject_type_of
+from farmhunt.enrich.facts.times import iso, span
 
 INBOUND, OUTBOUND, LATERAL = 1, 2, 3
 """OCSF ``connection_info.direction_id`` values (0 and null: not known)."""

@@ -32,12 +32,10 @@ import ibis.expr.types as ir
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.analytics.identity import (
     drop,
-    iso,
     materialize,
     narrow,
     plural,
     roster,
-    span,
     uids_of,
 )
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
@@ -46,6 +44,7 @@ from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import NoParams, params_of
 from farmhunt.detect.sigma_ibis import fold_or
 from farmhunt.detect.subjects import subject_type as subject_type_of
+from farmhunt.enrich.facts.times import iso, span
 from farmhunt.reference import remote_access_tools
 
 HOST_COLUMNS = ("device.hostname", "src_endpoint.hostname", "src_endpoint.ip")
