@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
-
 from farmhunt.detect.allowlist import is_ignored_ip
 from farmhunt.detect.analytics import run_analytic
 from farmhunt.detect.engine import make_context
@@ -70,6 +68,6 @@ def test_the_address_test_is_exact_for_both_families() -> None:
 
 
 def test_a_context_without_configuration_has_the_default_settings() -> None:
-    ctx = make_context(duckdb.connect())
+    ctx = make_context(connection_with({}))
     assert ctx.settings == Settings()
     assert ctx.settings.allow.ignore_ips == ()

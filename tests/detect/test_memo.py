@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import ibis
 
 from farmhunt.detect.analytics.identity import drop, materialize
 from farmhunt.detect.engine import Context, make_context
 from farmhunt.detect.loader import RuleSet
+from farmhunt.detect.testing import connection_with
 
 
 def _context(scratch: Path | None = None) -> Context:
-    return make_context(duckdb.connect(), scratch=scratch)
+    return make_context(connection_with({}), scratch=scratch)
 
 
 def test_an_entry_is_released_once_no_remaining_analytic_reads_it() -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from farmhunt import pipeline
 from farmhunt.detect.model import Finding
-from farmhunt.detect.run import detect_workspace
 from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.store import Workspace
 
@@ -35,7 +35,7 @@ def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Finding
     ws = Workspace(root / "ws", create=True)
     ingest_paths(ws, [str(root / "conn.log")])
     by_rule: dict[str, list[Finding]] = {}
-    for finding in detect_workspace(ws).findings:
+    for finding in pipeline.analyse(ws).detected.findings:
         by_rule.setdefault(finding.rule.id, []).append(finding)
     return by_rule
 
@@ -97,7 +97,7 @@ def test_without_a_direction_the_destination_must_be_the_companys(
     )
     rdp = [
         f
-        for f in detect_workspace(ws, settings=settings).findings
+        for f in pipeline.analyse(ws, settings).detected.findings
         if f.rule.id == "network.rdp_from_internet"
     ]
     if not configured:

@@ -16,12 +16,10 @@ from typing import Any
 
 import pytest
 
-from farmhunt.detect.run import detect_workspace
-from farmhunt.enrich.identity import resolve
+from farmhunt import pipeline
 from farmhunt.ingest.model import IngestOptions
 from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.report import build_report
-from farmhunt.score.run import score_workspace
 from farmhunt.settings import load_settings
 from farmhunt.simulate.config import INTENSITIES, SimConfig
 from farmhunt.simulate.run import TELEMETRY, simulate
@@ -89,9 +87,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     with Workspace(root / "ws", create=True) as ws:
         results = ingest_paths(ws, [str(root / "sim" / TELEMETRY), str(hostile)], IngestOptions())
         assert [r.path for r in results if r.status == "error"] == []
-        resolve(ws)
-        detect_workspace(ws, settings=load_settings(root / "sim" / "farmhunt.yaml"))
-        score_workspace(ws)
+        pipeline.analyse(ws, load_settings(root / "sim" / "farmhunt.yaml"))
         doc = build_report(ws, now=NOW)
     return Scanned(root, root / "ws", doc)
 

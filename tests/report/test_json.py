@@ -11,13 +11,11 @@ from typing import Any
 
 import jsonschema
 
-from farmhunt.detect.run import detect_workspace
-from farmhunt.enrich.identity import resolve
+from farmhunt import pipeline
 from farmhunt.ingest.model import IngestOptions
 from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.report import SCHEMA_VERSION, build_report, json_schema, render
 from farmhunt.report.evidence import PER_FINDING
-from farmhunt.score.run import score_workspace
 from farmhunt.settings import load_settings
 from farmhunt.simulate.run import TELEMETRY
 from farmhunt.store import Workspace
@@ -90,9 +88,7 @@ def test_two_scans_of_the_same_files_give_the_same_report(scanned: Scanned) -> N
             [str(scanned.root / "sim" / TELEMETRY), str(scanned.root / "edr-export.jsonl")],
             IngestOptions(),
         )
-        resolve(ws)
-        detect_workspace(ws, settings=load_settings(scanned.root / "sim" / "farmhunt.yaml"))
-        score_workspace(ws)
+        pipeline.analyse(ws, load_settings(scanned.root / "sim" / "farmhunt.yaml"))
         again = build_report(ws, now=NOW)
     first = json.loads(render(scanned.doc, "json"))
     second = json.loads(render(again, "json"))

@@ -17,11 +17,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from farmhunt.detect.run import detect_workspace
-from farmhunt.enrich.identity import resolve
+from farmhunt import pipeline
 from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.report import build_report, json_schema, render
-from farmhunt.score.run import score_workspace
 from farmhunt.store import Workspace
 from tests.report.conftest import HYPERLINK_HOST, NOW, XSS_HOST, write_hostile
 
@@ -31,9 +29,7 @@ def no_roster(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("no-roster")
     with Workspace(root / "ws", create=True) as ws:
         ingest_paths(ws, [str(write_hostile(root))])
-        resolve(ws)
-        detect_workspace(ws)
-        score_workspace(ws)
+        pipeline.analyse(ws)
         return build_report(ws, now=NOW)
 
 

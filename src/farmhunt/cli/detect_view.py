@@ -23,9 +23,10 @@ def _print_rule_errors(err: Console, exc: RuleError) -> None:
 def run_detect(
     workspace: Path, rules: list[Path], config: Path | None, console: Console, err: Console
 ) -> int:
-    from farmhunt.detect.run import detect_workspace
+    from farmhunt import pipeline
     from farmhunt.enrich.indicators import IndicatorError
     from farmhunt.settings import SettingsError, load_settings
+    from farmhunt.stages import StageError
 
     try:
         ws = Workspace(workspace)
@@ -41,7 +42,12 @@ def run_detect(
     started = time.perf_counter()
     try:
         with ws, ws.write_lock():
-            result = detect_workspace(ws, rules, settings)
+            # the command runs the enrich stage first, with the same settings
+            pipeline.enrich(ws, settings)
+            result = pipeline.detect(ws, rules, settings)
+    except StageError as exc:
+        err.print(text(f"error: {exc}", "red"))
+        return 2
     except RuleError as exc:
         _print_rule_errors(err, exc)
         return 2

@@ -11,13 +11,13 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from farmhunt import pipeline
 from farmhunt.cli.safe import clean, text
 from farmhunt.enrich.identity import (
     ALIASES_FILE,
     AliasError,
     ResolveResult,
     load_alias_file,
-    resolve,
 )
 from farmhunt.sources.hr.mapping import MappingError, load_column_map
 from farmhunt.sources.hr.parser import COLUMN_MAP_OPTION
@@ -62,12 +62,13 @@ def install_aliases(ws: Workspace, aliases: Path, console: Console) -> None:
 def resolve_and_report(
     ws: Workspace, console: Console, err: Console, aliases: Path | None = None
 ) -> int:
-    """Install ``aliases`` if given, rebuild ``worker_links`` and print a summary."""
+    """Install ``aliases`` if given, run the resolve stage (``worker_links``) and print
+    a summary; ``farmhunt ingest`` ends with it, as new events bring new identifiers."""
     try:
         with ws.write_lock():
             if aliases is not None:
                 install_aliases(ws, aliases, console)
-            result = resolve(ws)
+            result = pipeline.resolve(ws)
     except (WorkspaceError, duckdb.Error, OSError) as exc:
         err.print(text(f"error: identity resolution failed: {exc}", "red", limit=600))
         return 1

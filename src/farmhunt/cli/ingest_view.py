@@ -14,6 +14,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from farmhunt import pipeline
 from farmhunt.cli.identity_view import check_aliases, parser_options, resolve_and_report
 from farmhunt.cli.ingest_summary import (
     files_sentence,
@@ -23,7 +24,6 @@ from farmhunt.cli.ingest_summary import (
 )
 from farmhunt.cli.safe import PATH_LIMIT, clean, text
 from farmhunt.ingest.model import FileResult, IngestOptions
-from farmhunt.ingest.pipeline import ingest_paths
 from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
@@ -56,7 +56,8 @@ def run_ingest(
 ) -> int:
     """Ingest and report; exit code 1 when any file could not be read at all.
 
-    Identity resolution runs at the end (``aliases`` is first copied into the workspace).
+    The pipeline's resolve stage runs at the end (``aliases`` is first copied into the
+    workspace): new events bring new identifiers to link.
     """
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -119,7 +120,7 @@ def run_ingest(
 
     try:
         with ws, progress:
-            results = ingest_paths(ws, paths, options, on_progress, on_result)
+            results = pipeline.ingest(ws, paths, options, on_progress, on_result)
     except WorkspaceError as exc:
         err.print(text(f"error: {exc}", "red"))
         return 2

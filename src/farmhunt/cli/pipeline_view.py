@@ -24,7 +24,11 @@ def run_scan(
     console: Console,
     err: Console,
 ) -> int:
-    """Ingest, detect, score and (optionally) write the HTML report."""
+    """Ingest, detect, score and (optionally) write the HTML report.
+
+    Each command's view runs its stages through :mod:`farmhunt.pipeline` (ingest ends
+    with resolve, detect starts with enrich), so the order is the pipeline's.
+    """
     from farmhunt.cli.detect_view import run_detect
     from farmhunt.cli.ingest_view import run_ingest
     from farmhunt.cli.score_view import run_score
@@ -79,11 +83,8 @@ def ingested_line(results: list[FileResult]) -> str:
 
 def run_demo(out: Path, console: Console, err: Console) -> int:
     """Simulate a company with farms and look-alikes, scan it, write the HTML report."""
+    from farmhunt import pipeline
     from farmhunt.cli.score_view import print_clusters, ranked_table
-    from farmhunt.detect.run import detect_workspace
-    from farmhunt.ingest.model import IngestOptions
-    from farmhunt.ingest.pipeline import ingest_paths
-    from farmhunt.score.run import score_workspace
     from farmhunt.settings import load_settings
     from farmhunt.simulate.config import SimConfig
     from farmhunt.simulate.run import TELEMETRY, simulate
@@ -109,16 +110,12 @@ def run_demo(out: Path, console: Console, err: Console) -> int:
     settings = load_settings(sim_dir / "farmhunt.yaml")
     with Workspace(ws_dir, create=True) as ws:
         with console.status("Ingesting the raw logs…"):
-            results = ingest_paths(ws, [str(sim_dir / TELEMETRY)], IngestOptions())
+            results = pipeline.ingest(ws, [str(sim_dir / TELEMETRY)])
         console.print(text(ingested_line(results)))
-        from farmhunt.enrich.identity import resolve
-
-        with console.status("Linking identities, enriching, running the rules…"):
-            resolve(ws)
-            detected = detect_workspace(ws, settings=settings)
+        with console.status("Linking identities, enriching, running the rules, scoring…"):
+            ran = pipeline.analyse(ws, settings)
+        detected, scored = ran.detected, ran.scored
         console.print(f"{len(detected.ruleset.rules)} rules → {len(detected.findings)} findings")
-        with console.status("Scoring workers and finding farms…"):
-            scored = score_workspace(ws)
         console.print(ranked_table(ws, limit=15))
     print_clusters(scored, console)
     report = out / "farmhunt-report.html"

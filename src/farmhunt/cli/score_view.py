@@ -7,9 +7,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from farmhunt import pipeline
 from farmhunt.cli.safe import text
 from farmhunt.score.risk import shown
-from farmhunt.score.run import ScoreResult, score_workspace
+from farmhunt.score.run import ScoreResult
+from farmhunt.stages import StageError
 from farmhunt.store.workspace import Workspace, WorkspaceError
 
 LEVEL_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
@@ -117,7 +119,11 @@ def run_score(workspace: Path, console: Console, err: Console) -> int:
         err.print(text(f"error: {exc}", "red"))
         return 2
     with ws, ws.write_lock():
-        result = score_workspace(ws)
+        try:
+            result = pipeline.score(ws)
+        except StageError as exc:
+            err.print(text(f"error: {exc}", "red"))
+            return 2
         unresolved = unresolved_table(ws)
         if result.risks or unresolved is None:
             console.print(ranked_table(ws))

@@ -41,6 +41,7 @@ from farmhunt.enrich.indicators import Indicators, load_indicators
 from farmhunt.schema import DERIVED_TABLES, STORE_TABLES
 from farmhunt.schema.tables import FINDINGS_TABLE
 from farmhunt.settings import Settings
+from farmhunt.stages import StageError
 
 T = TypeVar("T")
 
@@ -187,20 +188,23 @@ def make_context(
 ) -> Context:
     """A run's context; ``indicators`` default to the lists ``settings`` names (raising
     :class:`~farmhunt.enrich.indicators.IndicatorError` for a bad line); ``scratch`` is
-    a folder for the run's scratch database (:meth:`Context.memo_database`)."""
+    a folder for the run's scratch database (:meth:`Context.memo_database`).
+
+    Raises :class:`~farmhunt.stages.StageError` when ``con`` has no ``worker_links``
+    table (the resolve stage's output; an empty one is fine)."""
     settings = settings or Settings()
     if indicators is None:
         paths = settings.indicators.paths
         indicators = load_indicators(paths) if paths else Indicators()
     backend = ibis.duckdb.from_connection(con)
-    links: dict[str, str] = {}
     try:
         rows = con.execute(
             "SELECT lower(identifier), worker_id FROM worker_links WHERE worker_id IS NOT NULL"
         ).fetchall()
-        links = dict(WorkerIndex.from_links(rows).workers)  # an ambiguous id names no one
-    except duckdb.Error:
-        links = {}
+    except duckdb.CatalogException as exc:
+        # without links every finding would name no worker, silently
+        raise StageError("the connection has no worker_links table", "resolve") from exc
+    links = dict(WorkerIndex.from_links(rows).workers)  # an ambiguous id names no one
     from farmhunt.detect.catalogs import settings_placeholders
 
     return Context(

@@ -8,12 +8,8 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from farmhunt.detect.run import detect_workspace
-from farmhunt.enrich.identity import resolve
+from farmhunt import pipeline
 from farmhunt.evaluate.metrics import average_precision, farms_found_whole, precision_recall
-from farmhunt.ingest.model import IngestOptions
-from farmhunt.ingest.pipeline import ingest_paths
-from farmhunt.score.run import score_workspace
 from farmhunt.settings import load_settings
 from farmhunt.simulate.config import SimConfig
 from farmhunt.simulate.run import TELEMETRY, simulate
@@ -51,10 +47,7 @@ def evaluate_one(config: SimConfig, work: Path) -> RunResult:
     truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
     settings = load_settings(out / "farmhunt.yaml")
     with Workspace(work / f"ws-{config.seed}-{config.intensity.name}", create=True) as ws:
-        ingest_paths(ws, [str(out / TELEMETRY)], IngestOptions())
-        resolve(ws)  # as `farmhunt ingest` and `scan` do: rules need events tied to workers
-        detect_workspace(ws, settings=settings)
-        result = score_workspace(ws)
+        result = pipeline.run(ws, [str(out / TELEMETRY)], settings).scored
     workers = truth["workers"]
     scores = {r.worker_id: r for r in result.risks}
     fraud = {w for w, v in workers.items() if v["fraudulent"]}

@@ -8,10 +8,11 @@ from typing import Any
 import duckdb
 
 from farmhunt.enrich.facts.roster import LATEST_WORKERS_SQL
-from farmhunt.schema.tables import CLUSTERS, SCORES
+from farmhunt.schema.tables import CLUSTERS, FINDINGS_TABLE, SCORES
 from farmhunt.score.clusters import Cluster, find_clusters, shared_attributes
 from farmhunt.score.model import ScoringModel
 from farmhunt.score.risk import WorkerRisk, score_worker
+from farmhunt.stages import require
 from farmhunt.store.arrow import to_arrow
 from farmhunt.store.workspace import Workspace
 
@@ -40,7 +41,12 @@ def score_connection(con: duckdb.DuckDBPyConnection, model: ScoringModel) -> Sco
 
 
 def score_workspace(ws: Workspace, model: ScoringModel | None = None) -> ScoreResult:
-    """Score every worker with findings or in a candidate farm; replace the tables."""
+    """Score every worker with findings or in a candidate farm; replace the tables.
+
+    Raises :class:`~farmhunt.stages.StageError` when the detect stage never ran: with
+    no ``findings`` table every worker would score zero and look cleared.
+    """
+    require(ws.derived_path(FINDINGS_TABLE.name), FINDINGS_TABLE.name, "detect")
     model = model or ScoringModel()
     con = ws.connect()
     result = score_connection(con, model)
