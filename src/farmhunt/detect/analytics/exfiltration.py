@@ -86,13 +86,6 @@ def _lower_list(values: Iterable[Any]) -> list[str]:
     return [str(v).strip().lower() for v in values if str(v).strip()]
 
 
-def _union(parts: list[ir.Table]) -> ir.Table:
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.union(part)
-    return out
-
-
 @dataclass
 class Actor:
     """Who an account is: the worker behind it and the peers they are compared with."""
@@ -193,16 +186,6 @@ def peer_values(
 ) -> tuple[list[float], str]:
     """The peaks of the actor's peers (see :class:`Peers`; build that once for many)."""
     return Peers(actors, peaks).of(actor, min_peers)
-
-
-@dataclass
-class Burst:
-    """An actor's largest count of distinct items within one sliding window."""
-
-    actor: str
-    peak: int
-    end: datetime
-    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def sliding_counts(t: ir.Table, item: str, window: timedelta) -> ir.Table:
