@@ -7,10 +7,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import text
 from farmhunt.score.risk import shown
 from farmhunt.score.run import ScoreResult, score_workspace
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import text
 
 LEVEL_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 
