@@ -36,7 +36,7 @@ from farmhunt.detect.analytics.hiring import (
     roster,
     table_or_none,
 )
-from farmhunt.detect.engine import MAX_UIDS, Context, subject_expr
+from farmhunt.detect.context import MAX_UIDS, Context, subject_expr
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.sigma_ibis import fold_or
