@@ -67,9 +67,9 @@ class Context:
         """The attached database memo relations go to (attached on first use), or None
         for temporary tables.
 
-        A file-backed database stores them compressed and can evict their blocks: at
-        10 million events it took detect's peak from 1.41 to 0.92 GiB, and the
-        analytics reading the compressed tables used less CPU, not more.
+        A file-backed database stores them compressed and can evict their blocks: on a
+        large estate it lowers detect's peak memory by about a third, and the analytics
+        reading the compressed tables use less CPU, not more (docs/performance.md).
         """
         if self.scratch is None:
             return None
@@ -110,9 +110,9 @@ class Context:
         an analytic that read it before), then call ``release``.
 
         Cached relations are engine tables; kept to the end of the run, those of the
-        identity analytics held 0.7 GiB more memory through every later rule at 10
-        million events. A user left out only costs time (the value is rebuilt), never
-        a finding.
+        identity analytics held a large share of detect's peak memory through every
+        later rule on a large estate (docs/performance.md). A user left out only costs
+        time (the value is rebuilt), never a finding.
         """
         self.memo[key] = value
         self.memo_users[key] = set(users)
@@ -146,7 +146,7 @@ class Context:
 
     tables: dict[str, ir.Table] = field(default_factory=dict)
     """Store and derived tables, looked up once: each lookup binds the view over every
-    Parquet file of the table (a tenth of a detect run over 1M events)."""
+    Parquet file of the table, a visible share of a run when repeated (docs/performance.md)."""
 
     def table(self, name: str) -> ir.Table:
         if name not in STORE_TABLES and name not in DERIVED_TABLES:

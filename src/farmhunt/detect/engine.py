@@ -88,9 +88,8 @@ def _is_exact(compiler: SigmaCompiler, rule: Rule) -> bool:
 
 SCAN_BATCH = 60
 """Rules compiled to a condition tree evaluated per scan. Ibis's SQL compiler takes
-super-linear time in the size of one expression: SigmaHQ's 1,183 process_creation
-rules over EVTX-ATTACK-SAMPLES took 53 s in one scan, 24 s in scans of 100 rules and
-14 to 17 s in scans of 60."""
+super-linear time in the size of one expression, so SigmaHQ's process_creation rules
+run fastest in scans of a few dozen rather than one (figures in docs/performance.md)."""
 
 
 def scan_batches(compiler: SigmaCompiler, rules: list[Rule]) -> list[list[Rule]]:
@@ -321,8 +320,8 @@ def _narrow(t: ir.Table, needs: Needs, columns: list[str]) -> pa.Table:
     """The rows some rule may match (detect/prefilter.py), with the columns rules read.
 
     A separate query on purpose: in one query DuckDB pushed the rules' OR below the
-    narrowing and ran 1,500 string predicates on every row anyway (3.8 s where the
-    narrowing alone takes 0.07 s over LOLRMM's process rules and 80,000 rows).
+    narrowing and ran every rule's string predicates on every row anyway, many times
+    slower than the narrowing alone (figures in docs/performance.md).
     """
     return t.filter(prefilter(needs, accessor(t))).select(*columns).to_pyarrow()
 
@@ -332,7 +331,7 @@ def _candidates(compiler: SigmaCompiler, rules: list[Rule], rows: pa.Table) -> l
 
     After narrowing, a few hundred rows are typically left for hundreds of rules, and
     building, compiling and planning a flag per rule then costs far more than the rows
-    (1.5 s for LOLRMM's 247 process rules over 160 rows). The same per-column regular
+    (docs/performance.md). The same per-column regular
     expressions as the narrowing, per rule, over the Arrow rows drop the rules that
     cannot fire; a rule with no condition to test is kept.
     """

@@ -16,8 +16,9 @@ DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024
 """The largest record read unless the user raises it (``--max-record-bytes``).
 
 Reading a record costs many times its size (its bytes, the parsed value, the stored
-text, the row and its Arrow column): a 12 MB record took 800 MB, six of them 1.5 GB.
-A larger record is quarantined with its size and beginning instead."""
+text, the row and its Arrow column), so a few records of tens of megabytes could take
+gigabytes (docs/performance.md). A larger record is quarantined with its size and
+beginning instead."""
 
 Row = tuple[str, dict[str, Any]]
 """One output row: (table name, {flattened OCSF column: value})."""

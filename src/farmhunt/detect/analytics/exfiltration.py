@@ -142,8 +142,8 @@ class Peers:
     An actor's peers are the same department when it has ``min_peers`` other members
     using the service, else every other actor of the service; "other" leaves out the
     actor's own accounts (the same worker). Building that list anew for each actor cost
-    time quadratic in the actors: 83 s of CPU over the 12,000 workers of a 10M-event
-    estate. Here each group's peaks are sorted once, and only the actor's own few
+    time quadratic in the actors, the slowest analytic on a large estate
+    (docs/performance.md). Here each group's peaks are sorted once, and only the actor's own few
     accounts are taken out per actor.
     """
 
