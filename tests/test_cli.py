@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from farmhunt.cli.app import app
-from farmhunt.cli.safe import clean
+from farmhunt.termsafe import clean
 from tests.ingest.helpers import ndjson, ocsf_event
 
 runner = CliRunner()

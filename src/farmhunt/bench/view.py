@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt.bench.measure import human_bytes
-from farmhunt.cli.safe import text
+from farmhunt.termsafe import text
 
 
 def _s(value: float | None) -> str:

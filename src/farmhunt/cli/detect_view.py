@@ -9,9 +9,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.detect.loader import RuleError, RuleSet, builtin_rules_dir, load_rules
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import PATH_LIMIT, text
 
 
 def _print_rule_errors(err: Console, exc: RuleError) -> None:

@@ -8,12 +8,12 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import text
 from farmhunt.enrich.build import IP_INFO, PHONE_INFO, enrich_workspace
 from farmhunt.enrich.indicators import IndicatorError, load_indicators
 from farmhunt.enrich.ip import KINDS, EnrichDataError, shipped_geo
 from farmhunt.settings import SettingsError, load_settings
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import text
 
 TOP_UNKNOWN = 10
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from farmhunt.cli.safe import PATH_LIMIT, text
+from farmhunt.termsafe import PATH_LIMIT, text
 
 FAILED = 2
 """The exit code of a command that could not do its work."""

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt import pipeline
-from farmhunt.cli.safe import clean, text
 from farmhunt.enrich.identity import (
     ALIASES_FILE,
     AliasError,
@@ -22,6 +21,7 @@ from farmhunt.enrich.identity import (
 from farmhunt.sources.hr.mapping import MappingError, load_column_map
 from farmhunt.sources.hr.parser import COLUMN_MAP_OPTION
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import clean, text
 
 TOP_UNRESOLVED = 15
 """Unresolved (and ambiguous) identifiers ``farmhunt stats`` lists unless given ``--all``."""

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
-from farmhunt.cli.safe import text
 from farmhunt.ingest.accounting import Tally
 from farmhunt.ingest.model import FileResult
 from farmhunt.ingest.pipeline import WORKSPACE_SKIPPED
+from farmhunt.termsafe import text
 
 IMPORTED = ("imported", "resumed", "appended")
 """Statuses of a file whose new records were read and stored this run."""

@@ -22,10 +22,10 @@ from farmhunt.cli.ingest_summary import (
     records_sentence,
     summary_table,
 )
-from farmhunt.cli.safe import PATH_LIMIT, clean, text
 from farmhunt.ingest.model import FileResult, IngestOptions
 from farmhunt.sources.framing import read_position
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import PATH_LIMIT, clean, text
 
 
 def accounting(result: FileResult) -> str:

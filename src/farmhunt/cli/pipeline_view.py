@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import PATH_LIMIT, text
+from farmhunt.termsafe import PATH_LIMIT, text
 
 if TYPE_CHECKING:
     from farmhunt.ingest.model import FileResult

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import text
+from farmhunt.termsafe import text
 from farmhunt.timerange import EARLY, LATE, implausible_time_sql
 
 TOP_REASONS = 15

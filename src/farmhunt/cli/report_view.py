@@ -10,12 +10,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from farmhunt.cli.safe import text
 from farmhunt.cli.score_view import ranked_table, unresolved_table
 from farmhunt.report import FORMATS, build_report, parse_share, render
 from farmhunt.report.graph import KIND_LABELS
 from farmhunt.report.stix_report import ShareError
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import text
 
 
 def farms_table(doc: dict[str, Any]) -> Table | None:

@@ -8,11 +8,11 @@ from rich.console import Console
 from rich.table import Table
 
 from farmhunt import pipeline
-from farmhunt.cli.safe import text
 from farmhunt.score.risk import shown
 from farmhunt.score.run import ScoreResult
 from farmhunt.stages import StageError
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import text
 
 LEVEL_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 

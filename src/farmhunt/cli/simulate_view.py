@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.simulate.config import SimConfig, parse_rate_settings
 from farmhunt.simulate.run import TELEMETRY, simulate
+from farmhunt.termsafe import PATH_LIMIT, text
 
 EVENTS_PER_WORKER_DAY = 60
 """Rough yield of one worker-day, used to size a run by event count."""

@@ -9,9 +9,9 @@ from rich.table import Table
 
 from farmhunt.cli.identity_view import TOP_UNRESOLVED, show_identity
 from farmhunt.cli.quarantine_view import show_quarantine
-from farmhunt.cli.safe import PATH_LIMIT, text
 from farmhunt.schema import TABLES
 from farmhunt.store.workspace import Workspace, WorkspaceError
+from farmhunt.termsafe import PATH_LIMIT, text
 
 
 def show_stats(workspace: Path, console: Console, err: Console, show_all: bool = False) -> int:

@@ -181,15 +181,6 @@ def indicator_placeholders(indicators: Indicators | None) -> dict[str, tuple[str
     }
 
 
-def tool_for_executable(executable: str) -> str | None:
-    """The remote-access tool an executable belongs to, for explanations."""
-    name = executable.replace("\\", "/").rsplit("/", 1)[-1].lower()
-    for tool in remote_access_tools():
-        if name in {e.lower() for e in tool.executables}:
-            return tool.name
-    return None
-
-
 # -- remote-control tools: the LOLRMM catalog narrowed to what lets someone drive a laptop --
 #
 # LOLRMM lists every remote-access-capable tool, including SSH clients, file sync, tunnels

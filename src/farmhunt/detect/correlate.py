@@ -18,11 +18,11 @@ import ibis
 import ibis.expr.types as ir
 from sigma.correlations import SigmaCorrelationConditionOperator as Op
 
-from farmhunt.detect.engine import (
+from farmhunt.detect.context import (
     MAX_UIDS,
     Context,
-    _jsonable,
     accessor,
+    jsonable,
     subject_expr,
 )
 from farmhunt.detect.loader import RuleSet
@@ -166,7 +166,7 @@ def run_correlation(ctx: Context, rule: Rule, ruleset: RuleSet) -> list[Finding]
                     "group": grouped,
                     "count": hit["__n"],
                     "values": sorted({e["__v"] for e in events if e["__v"]})[:20],
-                    "window_end": _jsonable(end),
+                    "window_end": jsonable(end),
                 },
                 worker_id=ctx.worker_for(subject),
                 tables=sorted({e["__table"] for e in events}),

@@ -32,7 +32,6 @@ from sigma.rule import SigmaRule
 from farmhunt.detect.fieldmap import table_for_logsource
 from farmhunt.detect.logsources import table_for_rule
 from farmhunt.detect.model import CATEGORIES, FBI_GUIDANCE, SEVERITIES, Rule, RuleTest
-from farmhunt.detect.params import with_params
 from farmhunt.detect.sigma_ibis import (
     CompileError,
     SigmaCompiler,
@@ -454,6 +453,8 @@ def _farmhunt_rule(where: str, doc: dict[str, Any], errors: list[str]) -> Rule |
     subject = tuple(doc.get("subject", []) or [])
     params = _strip_lines(doc.get("params") or {})
     if kind == "analytic":
+        from farmhunt.detect.analytics import with_params
+
         if not doc.get("analytic"):
             errors.append(f"{where}: analytic rules name their function as `analytic:`")
         return with_params(
@@ -556,7 +557,7 @@ def compile_problem(
     caught: a rule file is attacker-controlled input, and one bad rule must not stop
     the others.
     """
-    from farmhunt.detect.engine import accessor
+    from farmhunt.detect.context import accessor
 
     compiler = SigmaCompiler(table, _column_types(table))
     try:

@@ -74,7 +74,7 @@ class Rule:
     """Parameters for analytics (thresholds …), as written in the rule file."""
     typed_params: Any = field(default=None, init=False, repr=False, compare=False)
     """An analytic rule's ``params`` read into its analytic's parameter class at load
-    (:func:`farmhunt.detect.params.with_params`). Not an ``__init__`` argument, so a copy
+    (:func:`farmhunt.detect.analytics.with_params`). Not an ``__init__`` argument, so a copy
     with other ``params`` (``dataclasses.replace``) reads its own."""
     subject: tuple[str, ...] = ()
     """Columns naming who a finding is about, first non-null wins (default per table)."""

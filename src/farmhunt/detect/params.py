@@ -31,7 +31,6 @@ from farmhunt.detect.model import Rule
 from farmhunt.suggest import closest
 
 P = TypeVar("P")
-R = TypeVar("R", bound=Rule)
 
 
 class ParamError(ValueError):
@@ -218,21 +217,3 @@ def field_docs(cls: type) -> dict[str, str]:
         ):
             docs[stmt.target.id] = " ".join(nxt.value.value.split())
     return docs
-
-
-def with_params(rule: R, at: Callable[[str], str], errors: list[str]) -> R:
-    """``rule`` with its ``params`` read into its analytic's class, at load; problems are
-    appended to ``errors`` (the loader's list, reported with every other problem of the
-    file). An unknown analytic is reported apart, by the loader."""
-    from farmhunt.detect.analytics import params_class
-
-    cls = params_class(rule.analytic or "")
-    if cls is not None:
-        try:
-            typed: object = build_params(cls, rule.params, at)
-        except ParamError as exc:
-            errors.extend(exc.problems)
-        else:
-            # the rule is frozen; typed_params is its one field not set by __init__
-            object.__setattr__(rule, "typed_params", typed)
-    return rule

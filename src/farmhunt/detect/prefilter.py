@@ -87,8 +87,8 @@ def _alternative(value: SigmaString) -> str:
     r"""The value as an alternative over a lowered column, anchored where it is fixed.
 
     ``*\\anydesk.exe`` becomes ``\\anydesk\.exe$``, not ``^.*\\anydesk\.exe$``: RE2 runs
-    an alternation of hundreds of leading ``.*`` hundreds of times slower (28 s against
-    0.04 s over 80,000 process paths). Memoized by the value's parts: the prefilter and
+    an alternation of hundreds of leading ``.*`` hundreds of times slower
+    (docs/performance.md). Memoized by the value's parts: the prefilter and
     the per-rule expressions both ask for every value of every rule.
     """
     key = tuple(value.s)

@@ -66,9 +66,9 @@ def distinct_ips_parts() -> list[str]:
     number an event reported beside it.
 
     The columns are read one query at a time into a temporary table, not as one
-    ``UNION ALL`` over every column: at 10 million events the single statement held
-    about 700 MB beyond DuckDB's memory limit (enrichment peaked at 1.16 GiB), while
-    one column at a time stayed at 0.36 GiB for under a second more CPU.
+    ``UNION ALL`` over every column: on a large estate the single statement held memory
+    beyond DuckDB's limit, while one column at a time stayed within it for little more
+    CPU (docs/performance.md).
     """
     parts = []
     for c in ip_columns():

@@ -466,8 +466,8 @@ def _build(
     # Events name their file by number (``files``, numbered in name order): the file
     # name on every identifier occurrence was the widest thing the per-event joins
     # below carried. One table at a time: a single UNION ALL over every table held
-    # about 700 MB outside DuckDB's memory limit at 10 million events; each table's
-    # own insert stays within it.
+    # memory outside DuckDB's limit on a large estate (docs/performance.md); each
+    # table's own insert stays within it.
     named = " UNION ".join(
         f'SELECT "raw_source.file" AS file FROM {_quote(table)}'
         for table, spec in TABLES.items()

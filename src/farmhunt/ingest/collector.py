@@ -2,9 +2,9 @@
 
 A parser buffers a chunk of row dicts (25,000 by default) before writing them, and
 CPython's cyclic collector, started every 700 new container objects, walks those live
-rows again and again, though parsing makes no reference cycles for it to reclaim: on
-the 1M-event benchmark corpus the Zeek logs spent 7-10% of their CPU in collections
-that freed nothing. Raising the thresholds keeps the collector for the cycles that do
+rows again and again, though parsing makes no reference cycles for it to reclaim: the
+Zeek logs spent a measurable share of their CPU in collections that freed nothing
+(docs/performance.md). Raising the thresholds keeps the collector for the cycles that do
 occur but runs it about seventy times less often; the memory it could hold back is a
 few young objects, not the rows, which are freed by reference counting.
 """

@@ -78,9 +78,10 @@ class Segment:
     def __getstate__(self) -> dict[str, Any]:
         """Tables travel to the committing process as Arrow IPC streams.
 
-        Pickle writes an Arrow table column by column as Python objects: 0.7 ms for a
-        25-row osquery chunk of 61 columns, against 35 us for the one IPC stream of the
-        same bytes, and a host's day of osquery logs is a dozen such chunks.
+        Pickle writes an Arrow table column by column as Python objects, many times
+        slower than one IPC stream of the same bytes for a small osquery chunk of many
+        columns, and a host's day of osquery logs is a dozen such chunks
+        (docs/performance.md).
         """
         state = dict(self.__dict__)
         state["tables"] = {name: _ipc_bytes(data) for name, data in self.tables.items()}

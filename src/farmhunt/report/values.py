@@ -13,8 +13,8 @@ CONTROL = re.compile(
 )
 """Characters a reader cannot see or that reorder text: C0/C1 controls but tab, new line
 and carriage return (which lay text out), zero-width and bidirectional-override
-characters. The same set as the command line's ``farmhunt.cli.safe`` (kept apart so
-that the command line does not import the report package at start-up)."""
+characters. The set :mod:`farmhunt.termsafe` escapes for the terminal, less the three
+layout characters the terminal flattens itself (so not the same pattern)."""
 
 
 def visible(text: str) -> str:

@@ -39,7 +39,7 @@ from farmhunt.simulate.activities import (
     TlsSession,
     UsbAttach,
 )
-from farmhunt.simulate.company import DOMAIN, Company, Worker, stable_rng
+from farmhunt.simulate.company import Company, Worker, stable_rng
 
 UTC = ZoneInfo("UTC")
 OFFICE_DAY_SHARE = 0.5
@@ -795,7 +795,3 @@ def day_activities(
         out.extend(DayPlanner(company, worker, day).plan())
     out.sort(key=lambda a: a.time)
     return out
-
-
-def email_of(company: Company, worker_id: str) -> str:
-    return company.worker(worker_id).email if worker_id else f"unknown@{DOMAIN}"

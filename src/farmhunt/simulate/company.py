@@ -232,7 +232,7 @@ class Company:
 
     def worker(self, worker_id: str) -> Worker:
         """The worker with this id; writers ask once per event, so by index, not by scan
-        (a scan made a 10M-event company quadratic: hours instead of minutes)."""
+        (a scan made a large company quadratic; figures in docs/performance.md)."""
         if len(self._by_id) != len(self.workers):
             self._by_id = {w.worker_id: w for w in self.workers}
         return self._by_id[worker_id]

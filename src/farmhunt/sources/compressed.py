@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from farmhunt.sources.base import RawRecord, Rejected
+from farmhunt.sources.records import RawRecord, Rejected
 
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
 

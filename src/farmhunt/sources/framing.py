@@ -18,8 +18,6 @@ from typing import IO, Any, cast
 
 import orjson
 
-from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES as DEFAULT_MAX_RECORD_BYTES
-from farmhunt.sources.base import RawRecord, Rejected, Stream
 from farmhunt.sources.compressed import DecompressedReader as DecompressedReader
 from farmhunt.sources.compressed import compression_of as compression_of
 from farmhunt.sources.compressed import end_damaged as end_damaged
@@ -34,6 +32,8 @@ from farmhunt.sources.pages import (
     row_record,
     unwrap,
 )
+from farmhunt.sources.records import DEFAULT_MAX_RECORD_BYTES as DEFAULT_MAX_RECORD_BYTES
+from farmhunt.sources.records import RawRecord, Rejected, Stream
 from farmhunt.sources.sniffing import HEAD_BYTES as HEAD_BYTES
 from farmhunt.sources.sniffing import decode_head as decode_head
 from farmhunt.sources.sniffing import detect_encoding as detect_encoding

@@ -13,7 +13,6 @@ from typing import IO, Any
 
 import orjson
 
-from farmhunt.sources.base import DEFAULT_MAX_RECORD_BYTES
 from farmhunt.sources.json_split import parse_record, split_document
 from farmhunt.sources.pages import (
     HITS_PREFIX,
@@ -23,6 +22,7 @@ from farmhunt.sources.pages import (
     row_record,
     unwrap,
 )
+from farmhunt.sources.records import DEFAULT_MAX_RECORD_BYTES
 
 HEAD_BYTES = 64 * 1024
 

@@ -126,7 +126,7 @@ def _ticks(values: list[Any], tick: timedelta) -> list[Any] | None:
     """UTC datetimes as integer ticks since the epoch, or None if any value is another kind.
 
     pyarrow converts an aware datetime by calling its ``utcoffset()`` from C, which made
-    the event-time column the dearest of all (3 us a value, ten times a string). For
+    the event-time column the dearest of all (docs/performance.md). For
     datetimes whose zone is UTC itself the integer is the same floor of the time since
     the epoch, so Python computes it; anything else is left to pyarrow.
     """

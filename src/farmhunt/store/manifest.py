@@ -265,8 +265,8 @@ class Manifest:
         the committed records again. One already continued is left out.
 
         Every Zeek log opens with the same ``#separator`` line, so without the size each
-        Zeek file of a 10M-event estate was checked against every earlier one (2,300
-        rows read and hashed against per file)."""
+        Zeek file was checked against every earlier one, quadratic in the Zeek files
+        (docs/performance.md)."""
         size_clause = "" if smaller_than is None else f" AND size < {int(smaller_than)}"
         rows = self._db.execute(
             f"SELECT {_IMPORT_COLUMNS} FROM imports WHERE head_sha256 = ? "

@@ -31,10 +31,9 @@ from farmhunt.store.manifest import Manifest
 MEMORY_LIMIT = "768MB"
 """DuckDB's memory limit per connection (``FARMHUNT_MEMORY_LIMIT`` overrides it).
 
-With the interpreter and its libraries (about 250 MB) this keeps a command near 1 GiB
-whatever the estate's size. At 10 million events, identity resolution peaked at
-1.21 GiB with a 1 GB limit and 0.96 GiB with this one, in the same 55 s (its tables
-are file-backed and spill compressed); detect took 44 s instead of 40 s."""
+With the interpreter and its libraries this keeps a command near 1 GiB whatever the
+estate's size; a lower limit costs identity resolution no time (its tables are
+file-backed and spill compressed) and detect a little (docs/performance.md)."""
 
 
 def memory_limit() -> str:
@@ -270,7 +269,7 @@ class Workspace:
         per identifier occurrence in every event) outgrow the memory limit on a large
         estate. In an in-memory connection they spill uncompressed; a file-backed
         scratch database stores them compressed and evicts their blocks to disk, which
-        at 10 million events cut resolution from 76 s and 1.6 GiB to 57 s and 1.2 GiB.
+        made resolution on a large estate both faster and smaller (docs/performance.md).
         The file is removed afterwards.
         """
         con = self.connect()

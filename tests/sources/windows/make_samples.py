@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from farmhunt.sources.windows.evtx_writer import (
+from farmhunt.simulate.writers.evtx import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
     EventSpec,

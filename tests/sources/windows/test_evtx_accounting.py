@@ -18,7 +18,7 @@ import pytest
 
 from farmhunt.ingest.model import IngestOptions
 from farmhunt.ingest.pipeline import ingest_paths
-from farmhunt.sources.windows.evtx_writer import CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE
+from farmhunt.sources.windows.evtx_chunks import CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE
 from farmhunt.store import Workspace
 from tests.golden import parse_sample
 from tests.sources.windows import make_samples

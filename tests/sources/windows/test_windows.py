@@ -18,11 +18,7 @@ import pytest
 from evtx import PyEvtxParser
 
 from farmhunt.ingest.pipeline import ingest_paths
-from farmhunt.sources import read_sample
-from farmhunt.sources.base import FileError
-from farmhunt.sources.registry import all_parsers, choose_parser
-from farmhunt.sources.windows.devices import parse_instance_id
-from farmhunt.sources.windows.evtx_writer import (
+from farmhunt.simulate.writers.evtx import (
     CHUNK_HEADER_SIZE,
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
@@ -37,6 +33,10 @@ from farmhunt.sources.windows.evtx_writer import (
     UserData,
     write_evtx,
 )
+from farmhunt.sources import read_sample
+from farmhunt.sources.base import FileError
+from farmhunt.sources.registry import all_parsers, choose_parser
+from farmhunt.sources.windows.devices import parse_instance_id
 from farmhunt.sources.windows.rdp import offset_name, parse_timezone_bias, split_address
 from farmhunt.sources.windows.readers import from_evtx_json
 from farmhunt.sources.windows.sysmon import parse_hashes, parse_query_results

@@ -1,6 +1,6 @@
 """Analytics: named Python functions over the store, for what needs more than a query.
 
-An analytic receives the run's :class:`~farmhunt.detect.engine.Context` and its rule
+An analytic receives the run's :class:`~farmhunt.detect.context.Context` and its rule
 (metadata and ``params``) and returns findings. Modules in this package register their
 functions with :func:`analytic`; a rule file names one with ``analytic: <name>``.
 Each analytic declares its parameters as a frozen dataclass (``params=``): the loader
@@ -14,9 +14,9 @@ import pkgutil
 from collections.abc import Callable
 from functools import cache
 
-from farmhunt.detect.engine import Context
+from farmhunt.detect.context import Context
 from farmhunt.detect.model import Finding, Rule
-from farmhunt.detect.params import NoParams
+from farmhunt.detect.params import NoParams, ParamError, build_params
 
 AnalyticFn = Callable[[Context, Rule], list[Finding]]
 _REGISTRY: dict[str, AnalyticFn] = {}
@@ -57,3 +57,22 @@ def params_class(name: str) -> type | None:
 def run_analytic(ctx: Context, rule: Rule) -> list[Finding]:
     _load_all()
     return _REGISTRY[rule.analytic or ""](ctx, rule)
+
+
+def with_params(rule: Rule, at: Callable[[str], str], errors: list[str]) -> Rule:
+    """``rule`` with its ``params`` read into its analytic's class, at load; problems are
+    appended to ``errors`` (the loader's list, reported with every other problem of the
+    file). An unknown analytic is reported apart, by the loader.
+
+    It sits beside the registry so that :mod:`~farmhunt.detect.params`, which every
+    analytic imports, need not import the analytics back."""
+    cls = params_class(rule.analytic or "")
+    if cls is not None:
+        try:
+            typed: object = build_params(cls, rule.params, at)
+        except ParamError as exc:
+            errors.extend(exc.problems)
+        else:
+            # the rule is frozen; typed_params is its one field not set by __init__
+            object.__setattr__(rule, "typed_params", typed)
+    return rule

@@ -43,7 +43,7 @@ from farmhunt.detect.analytics.identity import (
     subject_of,
     uids_of,
 )
-from farmhunt.detect.engine import Context
+from farmhunt.detect.context import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.enrich.facts.times import iso, span

@@ -37,7 +37,7 @@ import ibis.expr.types as ir
 from farmhunt.detect.allowlist import is_ignored_ip
 from farmhunt.detect.analytics import analytic
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
-from farmhunt.detect.engine import MAX_UIDS, Context
+from farmhunt.detect.context import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.windows import distinct_in_range

@@ -36,7 +36,7 @@ from farmhunt.detect.analytics.hiring import (
     roster,
     table_or_none,
 )
-from farmhunt.detect.engine import MAX_UIDS, Context, subject_expr
+from farmhunt.detect.context import MAX_UIDS, Context, subject_expr
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.sigma_ibis import fold_or
@@ -84,13 +84,6 @@ def times(count: int) -> str:
 
 def _lower_list(values: Iterable[Any]) -> list[str]:
     return [str(v).strip().lower() for v in values if str(v).strip()]
-
-
-def _union(parts: list[ir.Table]) -> ir.Table:
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.union(part)
-    return out
 
 
 @dataclass
@@ -149,8 +142,8 @@ class Peers:
     An actor's peers are the same department when it has ``min_peers`` other members
     using the service, else every other actor of the service; "other" leaves out the
     actor's own accounts (the same worker). Building that list anew for each actor cost
-    time quadratic in the actors: 83 s of CPU over the 12,000 workers of a 10M-event
-    estate. Here each group's peaks are sorted once, and only the actor's own few
+    time quadratic in the actors, the slowest analytic on a large estate
+    (docs/performance.md). Here each group's peaks are sorted once, and only the actor's own few
     accounts are taken out per actor.
     """
 
@@ -193,16 +186,6 @@ def peer_values(
 ) -> tuple[list[float], str]:
     """The peaks of the actor's peers (see :class:`Peers`; build that once for many)."""
     return Peers(actors, peaks).of(actor, min_peers)
-
-
-@dataclass
-class Burst:
-    """An actor's largest count of distinct items within one sliding window."""
-
-    actor: str
-    peak: int
-    end: datetime
-    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def sliding_counts(t: ir.Table, item: str, window: timedelta) -> ir.Table:

@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 
 from farmhunt.detect.analytics import analytic
-from farmhunt.detect.engine import Context
+from farmhunt.detect.context import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.subjects import subjects_for

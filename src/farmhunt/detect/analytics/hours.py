@@ -67,7 +67,7 @@ from farmhunt.detect.analytics.identity import (
     travel_table,
     with_worker,
 )
-from farmhunt.detect.engine import MAX_UIDS, Context
+from farmhunt.detect.context import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 

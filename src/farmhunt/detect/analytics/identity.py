@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 
 from farmhunt.detect.allowlist import ignored_ip_expr
 from farmhunt.detect.analytics import analytic
-from farmhunt.detect.engine import MAX_UIDS, Context
+from farmhunt.detect.context import MAX_UIDS, Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.windows import distinct_in_range
@@ -75,9 +75,9 @@ def materialize(ctx: Context, parts: Sequence[ir.Table]) -> ir.Table:
     removes it.
 
     A single ``CREATE TABLE AS`` over a ``UNION ALL`` of several store scans holds
-    memory beyond DuckDB's limit while it runs (at 10 million events the union of the
-    remote-access sources took about 450 MB more than inserting each source in turn),
-    so the union is never built in one statement.
+    memory beyond DuckDB's limit while it runs (the union of the remote-access sources
+    took far more than inserting each source in turn: docs/performance.md), so the
+    union is never built in one statement.
     """
     name = ibis.util.gen_name("farmhunt_union")
     database = ctx.memo_database()

@@ -40,7 +40,7 @@ from farmhunt.detect.analytics.identity import (
     special_kind,
     uids_of,
 )
-from farmhunt.detect.engine import Context
+from farmhunt.detect.context import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import params_of
 from farmhunt.detect.subjects import subject_type as subject_type_of

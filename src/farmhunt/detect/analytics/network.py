@@ -39,7 +39,7 @@ from farmhunt.detect.analytics.identity import (
     uids_of,
 )
 from farmhunt.detect.catalogs import approved_remote_control_tools, remote_control_tools
-from farmhunt.detect.engine import Context
+from farmhunt.detect.context import Context
 from farmhunt.detect.model import Finding, Rule
 from farmhunt.detect.params import NoParams, params_of
 from farmhunt.detect.sigma_ibis import fold_or

@@ -255,7 +255,7 @@ class WindowsWriter(Writer):
         self.records[record_key] = record
         self.count += 1
         if self.evtx:
-            from farmhunt.sources.windows.evtx_writer import EventSpec
+            from farmhunt.simulate.writers.evtx import EventSpec
 
             self.pending.setdefault((w.device.hostname, kind), []).append(
                 EventSpec(
@@ -303,7 +303,7 @@ class WindowsWriter(Writer):
     def end_day(self, day: date, part: str = "") -> None:
         if not self.evtx:
             return
-        from farmhunt.sources.windows.evtx_writer import write_evtx
+        from farmhunt.simulate.writers.evtx import write_evtx
 
         names = {
             "sysmon": "Sysmon",

@@ -22,8 +22,10 @@ from typing import IO
 
 from farmhunt.sources.base import FileError, RecordStream
 from farmhunt.sources.framing import open_decompressed
-from farmhunt.sources.windows.evtx_writer import CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE
 
+FILE_HEADER_SIZE = 4096
+CHUNK_SIZE = 65536
+CHUNK_HEADER_SIZE = 512
 MAGIC = b"ElfFile\x00"
 CHUNK_MAGIC = b"ElfChnk\x00"
 RECORD_MAGIC = b"\x2a\x2a\x00\x00"
@@ -59,6 +61,28 @@ class ChunkCheck:
     def plausible_ids(self) -> bool:
         """Whether the header's record range can be believed: named, and checked."""
         return self.header_ok and self.claimed_ids
+
+
+def file_header(chunks: int, next_record_id: int, *, dirty: bool = False) -> bytes:
+    """The 4 KiB EVTX file header for ``chunks`` chunks (format version 3.1)."""
+    header = bytearray(FILE_HEADER_SIZE)
+    struct.pack_into(
+        "<8sQQQIHHHH",
+        header,
+        0,
+        MAGIC,
+        0,
+        max(chunks - 1, 0),
+        next_record_id,
+        128,
+        1,
+        3,
+        FILE_HEADER_SIZE,
+        chunks,
+    )
+    struct.pack_into("<I", header, 120, 1 if dirty else 0)
+    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))
+    return bytes(header)
 
 
 def read_file_header(data: bytes) -> Header:

@@ -46,23 +46,21 @@ from farmhunt.sources.base import (
 from farmhunt.sources.framing import short_text
 from farmhunt.sources.windows.channels import normalize_event
 from farmhunt.sources.windows.evtx_chunks import (
+    CHUNK_HEADER_SIZE,
     CHUNK_MAGIC,
+    CHUNK_SIZE,
+    FILE_HEADER_SIZE,
     MAGIC,
     MAX_RECORDS_PER_CHUNK,
     Header,
     check_chunk,
+    file_header,
     read_exactly,
     read_file_header,
     record_stream,
     stream_records,
     unverified,
     whole_records,
-)
-from farmhunt.sources.windows.evtx_writer import (
-    CHUNK_HEADER_SIZE,
-    CHUNK_SIZE,
-    FILE_HEADER_SIZE,
-    file_header,
 )
 from farmhunt.sources.windows.readers import from_evtx_json
 

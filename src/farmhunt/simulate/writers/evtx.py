@@ -1,5 +1,9 @@
 """Writing real Windows EVTX files, for tests and for the company simulator.
 
+It lives beside the simulator's other writers, not in the parser package: farmhunt
+reads EVTX and never writes it for a user. The layout it shares with the reader (sizes,
+the file header) is the reader's, in :mod:`farmhunt.sources.windows.evtx_chunks`.
+
 The files follow the format Windows itself writes (see the libyal "Windows XML Event
 Log (EVTX)" specification): a 4 KiB file header with its CRC32, then 64 KiB chunks,
 each with its header CRC32, its event-records CRC32, a common-string table and a
@@ -46,9 +50,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-FILE_HEADER_SIZE = 4096
-CHUNK_SIZE = 65536
-CHUNK_HEADER_SIZE = 512
+from farmhunt.sources.windows.evtx_chunks import (
+    CHUNK_HEADER_SIZE,
+    CHUNK_SIZE,
+    FILE_HEADER_SIZE,
+    file_header,
+)
+
 EVENT_NAMESPACE = "http://schemas.microsoft.com/win/2004/08/events/event"
 
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
@@ -528,28 +536,6 @@ class _Pending:
     names: dict[str, int] = field(default_factory=dict)
     string_buckets: dict[int, int] = field(default_factory=dict)
     template: tuple[str, int, int, int] | None = None
-
-
-def file_header(chunks: int, next_record_id: int, *, dirty: bool = False) -> bytes:
-    """The 4 KiB EVTX file header for ``chunks`` chunks (format version 3.1)."""
-    header = bytearray(FILE_HEADER_SIZE)
-    struct.pack_into(
-        "<8sQQQIHHHH",
-        header,
-        0,
-        b"ElfFile\x00",
-        0,
-        max(chunks - 1, 0),
-        next_record_id,
-        128,
-        1,
-        3,
-        FILE_HEADER_SIZE,
-        chunks,
-    )
-    struct.pack_into("<I", header, 120, 1 if dirty else 0)
-    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))
-    return bytes(header)
 
 
 def write_evtx(

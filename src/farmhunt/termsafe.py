@@ -1,5 +1,9 @@
 """Making attacker-controlled text safe for a terminal.
 
+A shared bottom-layer module (not in ``cli/``) because every layer that prints, the
+command line and the benchmark's view alike, needs it, and a lower layer must not
+import the command line.
+
 Host names, process names and user names in logs are chosen by the people farmhunt
 hunts. Printed raw, an escape sequence could rewrite the analyst's screen, and Rich
 markup in a name (``[link=…]``) could be interpreted; everything from a log goes
@@ -26,8 +30,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 def clean(value: object, limit: int = 200) -> str:
     """Printable text: control, bidi-override and zero-width characters made visible
     (the HTML report writes them the same way: ``farmhunt.report.values.visible``,
-    which has its own copy of the pattern so that the command line does not import
-    the report package at start-up)."""
+    which keeps tab, new line and carriage return for layout)."""
     raw = "" if value is None else str(value)
     shown = _CONTROL.sub(
         lambda m: (
