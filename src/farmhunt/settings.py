@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from farmhunt.suggest import closest
+from farmhunt.suggest import closest, kind_of
 from farmhunt.yamlsafe import BoundedLoader, load
 
 CONFIG_FILE = "farmhunt.yaml"
@@ -253,7 +253,7 @@ def _travel(r: _Reader) -> TravelEntry | None:
 
 def _text(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError(f"expected text, got {_kind(value)}")
+        raise ValueError(f"expected text, got {kind_of(value)}")
     text = str(value).strip()
     if not text:
         raise ValueError("must not be empty")
@@ -300,16 +300,6 @@ def _date(value: object) -> date:
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
 # -- the reader: walks one mapping, remembering which keys were asked for ---------------
 
 
@@ -336,7 +326,7 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, dict):
-            self.error(name, f"expected a mapping of settings, got {_kind(value)}")
+            self.error(name, f"expected a mapping of settings, got {kind_of(value)}")
             return default
         sub = _Reader(value, self.key(name), self.errors, self.base_dir)
         result = build(sub)
@@ -382,7 +372,7 @@ class _Reader:
         out = []
         for key, item in self._list(name):
             if not isinstance(item, dict):
-                self.errors.append(f"{self.key(key)}: expected a mapping, got {_kind(item)}")
+                self.errors.append(f"{self.key(key)}: expected a mapping, got {kind_of(item)}")
                 continue
             sub = _Reader(item, self.key(key), self.errors, self.base_dir)
             record = build(sub)

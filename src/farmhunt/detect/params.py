@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar, Union
 
 from farmhunt.detect.model import Rule
-from farmhunt.suggest import closest
+from farmhunt.suggest import closest, kind_of
 
 P = TypeVar("P")
 
@@ -53,7 +53,7 @@ def build_params(
     (``file:line``). Every problem is collected before raising :class:`ParamError`."""
     where = at or (lambda key: f"params.{key}")
     if raw is not None and not isinstance(raw, Mapping):
-        raise ParamError([f"{where('')}: params must be a mapping, got {_kind(raw)}"])
+        raise ParamError([f"{where('')}: params must be a mapping, got {kind_of(raw, shown=True)}"])
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     names = list(fields)
@@ -119,37 +119,27 @@ def _coerce(value: Any, hint: Any) -> Any:
         return value
     if origin in (Mapping, dict) or hint in (Mapping, dict):
         if not isinstance(value, Mapping):
-            raise ValueError(f"expected a mapping, got {_kind(value)}")
+            raise ValueError(f"expected a mapping, got {kind_of(value, shown=True)}")
         return dict(value)
     if hint is bool:
         if not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {_kind(value)}")
+            raise ValueError(f"expected true or false, got {kind_of(value, shown=True)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {_kind(value)}")
+            raise ValueError(f"expected a whole number, got {kind_of(value, shown=True)}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, got {_kind(value)}")
+            raise ValueError(f"expected a number, got {kind_of(value, shown=True)}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ValueError(f"expected text, got {_kind(value)}")
+            raise ValueError(f"expected text, got {kind_of(value, shown=True)}")
         return value
     if hint is Any:
         return value
     raise TypeError(f"parameter type {hint!r} is not supported")
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
 
 
 # -- for documentation ---------------------------------------------------------------
